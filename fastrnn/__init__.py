@@ -1,0 +1,19 @@
+"""fastrnn: the course's numpy RNN and LSTM functions, compiled with Numba.
+
+Replace the notebook's definitions with ``from fastrnn import *``: every
+function keeps the course's name, arguments, return values, shapes, caches
+and gradient dictionaries, and runs its whole time loop in one compiled call.
+Nothing compiles at import; each kernel compiles on first use (and is cached
+on disk), or all at once with :func:`warmup`.
+"""
+from .lstm import lstm_backward, lstm_cell_backward, lstm_cell_forward, lstm_forward
+from .rnn import rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward
+from .rnn_utils import initialize_adam, sigmoid, softmax, update_parameters_with_adam
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "rnn_cell_forward", "rnn_forward", "rnn_cell_backward", "rnn_backward",
+    "lstm_cell_forward", "lstm_forward", "lstm_cell_backward", "lstm_backward",
+    "softmax", "sigmoid", "initialize_adam", "update_parameters_with_adam",
+]

@@ -1,0 +1,79 @@
+"""Basic RNN: fused forward recurrence and backpropagation through time.
+
+Layout: ``x (T, m, n_x)``, states ``(T, m, n_a)``, outputs ``(T, m, n_y)``;
+weights come transposed where the loop walks them row by row.
+
+    a<t> = tanh(Wax x<t> + Waa a<t-1> + ba)
+    y<t> = softmax(Wya a<t> + by)
+"""
+import numpy as np
+
+from ._jit import kernel
+from .activations import softmax_rows
+from .linalg import add_row_vector, column_sums, matmul, matmul_tn
+
+
+@kernel
+def rnn_forward(x, a0, WaxT, WaaT, ba, WyaT, by, a_out, y_out):
+    """Run the whole forward recurrence.
+
+    Parameters
+    ----------
+    x : (T, m, n_x) inputs.
+    a0 : (m, n_a) initial state.
+    WaxT : (n_x, n_a), WaaT : (n_a, n_a), WyaT : (n_a, n_y) transposed weights.
+    ba : (n_a,), by : (n_y,) biases.
+    a_out : (T, m, n_a) receives a<1..T>.
+    y_out : (T, m, n_y) receives the softmax outputs.
+    """
+    T, m, n_x = x.shape
+    n_a = a0.shape[1]
+    n_y = by.shape[0]
+    # Input projection of every step at once; a_out holds it until step t
+    # overwrites its block with the state.
+    matmul(x.reshape(T * m, n_x), WaxT, a_out.reshape(T * m, n_a))
+    recur = np.empty((m, n_a), a_out.dtype)
+    for t in range(T):
+        a_prev = a0 if t == 0 else a_out[t - 1]
+        matmul(a_prev, WaaT, recur)
+        a_t = a_out[t]
+        for i in range(m):
+            for j in range(n_a):
+                a_t[i, j] = np.tanh(a_t[i, j] + recur[i, j] + ba[j])
+    y2 = y_out.reshape(T * m, n_y)
+    matmul(a_out.reshape(T * m, n_a), WyaT, y2)
+    add_row_vector(y2, by)
+    softmax_rows(y2)
+
+
+@kernel
+def rnn_backward(da, a_next, a_prev, x, Waa, Wax, dx, da0, dWax, dWaa, dba):
+    """Backpropagate ``da`` through the T steps described by the buffers.
+
+    Parameters
+    ----------
+    da : (T, m, n_a) upstream gradient of the loss with respect to a<t>.
+    a_next, a_prev : (T, m, n_a) the state after and before each step.
+    x : (T, m, n_x) inputs.
+    Waa : (n_a, n_a), Wax : (n_a, n_x) weights (course layout).
+    dx : (T, m, n_x), da0 : (m, n_a), dWax : (n_a, n_x), dWaa : (n_a, n_a),
+    dba : (n_a,) receive the gradients.
+    """
+    T, m, n_a = da.shape
+    n_x = x.shape[2]
+    dz = np.empty((T, m, n_a), da.dtype)  # gradient before tanh, every step
+    carry = da0  # gradient flowing into a<t-1>; ends as da0
+    carry[:] = 0.0
+    for t in range(T - 1, -1, -1):
+        dz_t = dz[t]
+        da_t = da[t]
+        a_t = a_next[t]
+        for i in range(m):
+            for j in range(n_a):
+                dz_t[i, j] = (da_t[i, j] + carry[i, j]) * (1.0 - a_t[i, j] ** 2)
+        matmul(dz_t, Waa, carry)
+    dz2 = dz.reshape(T * m, n_a)
+    matmul(dz2, Wax, dx.reshape(T * m, n_x))
+    matmul_tn(dz2, x.reshape(T * m, n_x), dWax)
+    matmul_tn(dz2, a_prev.reshape(T * m, n_a), dWaa)
+    column_sums(dz2, dba)

@@ -1,0 +1,156 @@
+"""Input checks shared by every public function.
+
+Every check names the argument, the expected shape (symbolic and numeric)
+and what it received, e.g.::
+
+    ValueError: parameters['Waa'] must have shape (n_a, n_a) = (5, 5), got (5, 4)
+
+Dtype rule (used for RNN and LSTM alike): float32 inputs give float32
+results when every floating input is float32 (float16, bool and small
+integers promote to float32, as in numpy); anything else, including any
+float64 or int32/int64 input, gives float64.  Complex and non-numeric inputs
+are rejected.
+"""
+from collections.abc import Mapping
+
+import numpy as np
+
+_F32 = np.dtype(np.float32)
+_F64 = np.dtype(np.float64)
+
+
+def as_real_array(name, value, layout):
+    """Return ``value`` as a real numeric ndarray with ``len(layout)`` dims.
+
+    Parameters
+    ----------
+    name : str
+        The argument's name, for messages.
+    value : array_like
+    layout : tuple of str or int
+        Symbolic shape, e.g. ``("n_x", "m", "T_x")``, for messages.
+    """
+    arr = value if isinstance(value, np.ndarray) else np.asarray(value)
+    kind = arr.dtype.kind
+    if kind == "c":
+        raise TypeError(f"{name} must be real, got complex dtype {arr.dtype}")
+    if kind not in "biuf":
+        raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")
+    if arr.ndim != len(layout):
+        raise ValueError(
+            f"{name} must be a {len(layout)}-D array of shape {_symbols(layout)}, "
+            f"got shape {arr.shape}"
+        )
+    return arr
+
+
+def _symbols(layout):
+    return "(" + ", ".join(str(s) for s in layout) + ")"
+
+
+class Dims:
+    """Named dimensions bound from the first array that shows them."""
+
+    __slots__ = ("sizes",)
+
+    def __init__(self, **sizes):
+        self.sizes = dict(sizes)
+
+    def __getitem__(self, symbol):
+        return self.sizes[symbol]
+
+    def _size(self, symbol):
+        if isinstance(symbol, int):
+            return symbol
+        if "+" in symbol:
+            return sum(self.sizes[s] for s in symbol.split("+"))
+        return self.sizes[symbol]
+
+    def bind(self, name, arr, layout):
+        """Bind the unknown symbols of ``layout`` and check ``arr.shape``."""
+        for axis, symbol in enumerate(layout):
+            if isinstance(symbol, str) and "+" not in symbol and symbol not in self.sizes:
+                if arr.shape[axis] == 0:
+                    raise ValueError(
+                        f"{name} has an empty dimension {symbol} = 0 "
+                        f"(shape {arr.shape}); every dimension must be at least 1"
+                    )
+                self.sizes[symbol] = arr.shape[axis]
+        expected = tuple(self._size(s) for s in layout)
+        if arr.shape != expected:
+            raise ValueError(
+                f"{name} must have shape {_symbols(layout)} = {expected}, got {arr.shape}"
+            )
+
+
+def read_parameters(parameters, spec, dims, name="parameters"):
+    """Check a parameters dict against ``spec = {key: layout}``.
+
+    Returns a dict of the arrays (unconverted).  Extra keys are ignored, as
+    in the course.  Raises TypeError for a non-mapping, KeyError naming the
+    missing keys, ValueError/TypeError for a bad array.
+    """
+    if not isinstance(parameters, Mapping):
+        raise TypeError(
+            f"{name} must be a dict of arrays with keys {list(spec)}, "
+            f"got {type(parameters).__name__}"
+        )
+    missing = [key for key in spec if key not in parameters]
+    if missing:
+        raise KeyError(
+            f"{name} is missing {', '.join(repr(k) for k in missing)} "
+            f"(expected keys {', '.join(spec)})"
+        )
+    arrays = {}
+    for key, layout in spec.items():
+        label = f"{name}[{key!r}]"
+        arr = as_real_array(label, parameters[key], layout)
+        dims.bind(label, arr, layout)
+        arrays[key] = arr
+    return arrays
+
+
+def common_dtype(arrays):
+    """float32 if every array promotes to float32 with float32, else float64."""
+    dtypes = [a.dtype for a in arrays]
+    if all(dt == _F64 for dt in dtypes):
+        return _F64
+    return _F32 if np.result_type(_F32, *dtypes) == _F32 else _F64
+
+
+def kernel_array(arr, dtype):
+    """``arr`` as a C-contiguous, writeable array of ``dtype``.
+
+    Kernels never write to these arrays; the writeable copy of a read-only
+    input only keeps numba from compiling a separate read-only variant.
+    """
+    out = np.ascontiguousarray(arr, dtype=dtype)
+    if not out.flags.writeable:
+        out = out.copy()
+    return out
+
+
+def time_major(seq, dtype):
+    """Course layout ``(n, m, T)`` -> contiguous kernel layout ``(T, m, n)``."""
+    return kernel_array(seq.transpose(2, 1, 0), dtype)
+
+
+def step_major(arr2d, dtype):
+    """Course layout ``(n, m)`` -> contiguous kernel layout ``(1, m, n)``."""
+    return kernel_array(arr2d.T[np.newaxis], dtype)
+
+
+def column(arr, dtype):
+    """Bias ``(n, 1)`` -> contiguous ``(n,)``."""
+    return kernel_array(arr.reshape(-1), dtype)
+
+
+def split_caches(caches, producer):
+    """Unpack ``caches = (step_caches, x)`` as the course's forward returns it."""
+    if not isinstance(caches, (tuple, list)) or len(caches) != 2:
+        raise TypeError(
+            f"caches must be the (list_of_step_caches, x) pair returned by {producer}, "
+            f"got {type(caches).__name__}"
+            + (f" of length {len(caches)}" if isinstance(caches, (tuple, list)) else "")
+        )
+    return caches[0], caches[1]

@@ -1,0 +1,206 @@
+"""Basic RNN: drop-in ``rnn_cell_forward``, ``rnn_forward``, ``rnn_cell_backward``, ``rnn_backward``.
+
+Shapes follow the course: inputs ``x (n_x, m, T_x)``, states ``(n_a, m)``,
+outputs ``(n_y, m, T_x)``, biases ``(n, 1)``.  The whole time loop, forward
+or backward, runs in one compiled call (:mod:`fastrnn._kernels.rnn`).
+"""
+import numpy as np
+
+from ._caches import RNNRecord, RNNStepCaches, StepCaches, stack_user_steps
+from ._kernels import rnn as _kernels
+from ._validate import (Dims, as_real_array, column, common_dtype, kernel_array,
+                        read_parameters, split_caches, step_major, time_major)
+
+#: Keys and shapes the forward pass reads from ``parameters``.
+FORWARD_PARAMETERS = {
+    "Wax": ("n_a", "n_x"),
+    "Waa": ("n_a", "n_a"),
+    "Wya": ("n_y", "n_a"),
+    "ba": ("n_a", 1),
+    "by": ("n_y", 1),
+}
+#: Keys and shapes the backward pass reads (the output layer is not needed).
+BACKWARD_PARAMETERS = {"Wax": ("n_a", "n_x"), "Waa": ("n_a", "n_a")}
+
+X_LAYOUT = ("n_x", "m", "T_x")
+XT_LAYOUT = ("n_x", "m")
+A_LAYOUT = ("n_a", "m")
+DA_LAYOUT = ("n_a", "m", "T_x")
+
+
+def _run_forward(x_seq, a0, p, dtype):
+    """Kernel call shared by the cell and the sequence: returns a_hist, y (kernel layout)."""
+    T, m, _ = x_seq.shape
+    n_a = a0.shape[0]
+    n_y = p["Wya"].shape[0]
+    a_hist = np.empty((T + 1, m, n_a), dtype)
+    a_hist[0] = a0.T
+    y = np.empty((T, m, n_y), dtype)
+    _kernels.rnn_forward(
+        x_seq, a_hist[0],
+        kernel_array(p["Wax"].T, dtype), kernel_array(p["Waa"].T, dtype), column(p["ba"], dtype),
+        kernel_array(p["Wya"].T, dtype), column(p["by"], dtype),
+        a_hist[1:], y,
+    )
+    return a_hist, y
+
+
+def _run_backward(da, a_next_seq, a_prev_seq, x_seq, p, dtype):
+    """Kernel call shared by the cell and the sequence.
+
+    ``da`` is in course layout ``(n_a, m, T)``, the rest in kernel layout.
+    Returns dx ``(T, m, n_x)``, da0 ``(m, n_a)``, dWax, dWaa, dba ``(n_a, 1)``.
+    """
+    T, m, n_a = a_next_seq.shape
+    n_x = x_seq.shape[2]
+    dx = np.empty((T, m, n_x), dtype)
+    da0 = np.empty((m, n_a), dtype)
+    dWax = np.empty((n_a, n_x), dtype)
+    dWaa = np.empty((n_a, n_a), dtype)
+    dba = np.empty(n_a, dtype)
+    _kernels.rnn_backward(
+        time_major(da, dtype), kernel_array(a_next_seq, dtype), kernel_array(a_prev_seq, dtype),
+        kernel_array(x_seq, dtype), kernel_array(p["Waa"], dtype), kernel_array(p["Wax"], dtype),
+        dx, da0, dWax, dWaa, dba,
+    )
+    return dx, da0, dWax, dWaa, dba.reshape(n_a, 1)
+
+
+def rnn_cell_forward(xt, a_prev, parameters):
+    """One step of the basic RNN cell.
+
+    Parameters
+    ----------
+    xt : (n_x, m) input at step t.
+    a_prev : (n_a, m) hidden state at step t-1.
+    parameters : dict with ``Wax (n_a, n_x)``, ``Waa (n_a, n_a)``,
+        ``Wya (n_y, n_a)``, ``ba (n_a, 1)``, ``by (n_y, 1)``.
+
+    Returns
+    -------
+    a_next : (n_a, m) ``tanh(Wax xt + Waa a_prev + ba)``.
+    yt_pred : (n_y, m) ``softmax(Wya a_next + by)`` (over axis 0).
+    cache : ``(a_next, a_prev, xt, parameters)``, with the caller's objects.
+    """
+    dims = Dims()
+    xt_arr = as_real_array("xt", xt, XT_LAYOUT)
+    dims.bind("xt", xt_arr, XT_LAYOUT)
+    a_prev_arr = as_real_array("a_prev", a_prev, A_LAYOUT)
+    dims.bind("a_prev", a_prev_arr, A_LAYOUT)
+    p = read_parameters(parameters, FORWARD_PARAMETERS, dims)
+    dtype = common_dtype([xt_arr, a_prev_arr, *p.values()])
+    a_hist, y = _run_forward(step_major(xt_arr, dtype), a_prev_arr, p, dtype)
+    a_next = a_hist[1].T
+    return a_next, y[0].T, (a_next, a_prev, xt, parameters)
+
+
+def rnn_forward(x, a0, parameters):
+    """Forward pass of the basic RNN over all T_x steps (one compiled loop).
+
+    Parameters
+    ----------
+    x : (n_x, m, T_x) inputs.
+    a0 : (n_a, m) initial hidden state.
+    parameters : dict as for :func:`rnn_cell_forward`.
+
+    Returns
+    -------
+    a : (n_a, m, T_x) hidden states.
+    y_pred : (n_y, m, T_x) softmax predictions.
+    caches : ``(steps, x)``; ``steps[t]`` is step t's
+        ``(a_next, a_prev, xt, parameters)``, built on access (a read-only
+        sequence; ``list(steps)`` gives a list).
+    """
+    dims = Dims()
+    x_arr = as_real_array("x", x, X_LAYOUT)
+    dims.bind("x", x_arr, X_LAYOUT)
+    a0_arr = as_real_array("a0", a0, A_LAYOUT)
+    dims.bind("a0", a0_arr, A_LAYOUT)
+    p = read_parameters(parameters, FORWARD_PARAMETERS, dims)
+    dtype = common_dtype([x_arr, a0_arr, *p.values()])
+    x_seq = time_major(x_arr, dtype)
+    a_hist, y = _run_forward(x_seq, a0_arr, p, dtype)
+    steps = RNNStepCaches(RNNRecord(a_hist, x_seq, x_arr, parameters))
+    return a_hist[1:].transpose(2, 1, 0), y.transpose(2, 1, 0), (steps, x)
+
+
+def rnn_cell_backward(da_next, cache):
+    """Backward pass of one RNN step.
+
+    Parameters
+    ----------
+    da_next : (n_a, m) gradient of the loss with respect to a_next.
+    cache : ``(a_next, a_prev, xt, parameters)`` from :func:`rnn_cell_forward`
+        (or the course's own cell).
+
+    Returns
+    -------
+    gradients : dict with ``dxt (n_x, m)``, ``da_prev (n_a, m)``,
+        ``dWax (n_a, n_x)``, ``dWaa (n_a, n_a)``, ``dba (n_a, 1)``.
+    """
+    if not isinstance(cache, (tuple, list)) or len(cache) != 4:
+        raise TypeError("cache must be the (a_next, a_prev, xt, parameters) tuple "
+                        "returned by rnn_cell_forward")
+    a_next, a_prev, xt, parameters = cache
+    dims = Dims()
+    arrays = {}
+    for name, value, layout in (("da_next", da_next, A_LAYOUT), ("cache[0] (a_next)", a_next, A_LAYOUT),
+                                ("cache[1] (a_prev)", a_prev, A_LAYOUT), ("cache[2] (xt)", xt, XT_LAYOUT)):
+        arrays[name] = arr = as_real_array(name, value, layout)
+        dims.bind(name, arr, layout)
+    da_arr, a_next_arr, a_prev_arr, xt_arr = arrays.values()
+    p = read_parameters(parameters, BACKWARD_PARAMETERS, dims, name="cache[3] (parameters)")
+    dtype = common_dtype([*arrays.values(), *p.values()])
+    dx, da0, dWax, dWaa, dba = _run_backward(
+        da_arr[:, :, np.newaxis], step_major(a_next_arr, dtype), step_major(a_prev_arr, dtype),
+        step_major(xt_arr, dtype), p, dtype)
+    return {"dxt": dx[0].T, "da_prev": da0.T, "dWax": dWax, "dWaa": dWaa, "dba": dba}
+
+
+def rnn_backward(da, caches):
+    """Backpropagation through time for the basic RNN (one compiled loop).
+
+    Parameters
+    ----------
+    da : (n_a, m, T) upstream gradients with respect to every hidden state;
+        the pass covers steps ``0 .. T-1`` (T may be less than the forward's T_x).
+    caches : ``(steps, x)`` from :func:`rnn_forward`, or the course's own
+        ``(list of rnn_cell_forward caches, x)``.
+
+    Returns
+    -------
+    gradients : dict with ``dx (n_x, m, T)``, ``da0 (n_a, m)``,
+        ``dWax (n_a, n_x)``, ``dWaa (n_a, n_a)``, ``dba (n_a, 1)``.
+
+    Notes
+    -----
+    With fastrnn's caches the pass reads the states and inputs from the
+    forward's buffers and the weights from the ``parameters`` dict as it is
+    now, as the course's loop over step caches does.
+    """
+    steps, _ = split_caches(caches, "rnn_forward")
+    da_arr = as_real_array("da", da, DA_LAYOUT)
+    T = da_arr.shape[2]
+    if T == 0:
+        raise ValueError(f"da must have at least one time step, got shape {da_arr.shape}")
+    if isinstance(steps, RNNStepCaches):
+        record = steps.record
+        if T > record.T:
+            raise ValueError(f"da has T_x = {T} time steps but caches hold {record.T}")
+        _, m, n_a = record.a_hist.shape
+        dims = Dims(n_a=n_a, m=m, n_x=record.x_seq.shape[2])
+        dims.bind("da", da_arr, ("n_a", "m", T))
+        a_next_seq, a_prev_seq = record.a_hist[1:T + 1], record.a_hist[:T]
+        x_seq, parameters = record.x_seq[:T], record.parameters
+    elif isinstance(steps, StepCaches):
+        raise TypeError("caches come from lstm_forward: use lstm_backward")
+    else:
+        dims = Dims()
+        dims.bind("da", da_arr, DA_LAYOUT)
+        fields = {"a_next": (0, A_LAYOUT), "a_prev": (1, A_LAYOUT), "xt": (2, XT_LAYOUT)}
+        stacked, parameters = stack_user_steps(steps, T, fields, dims, "rnn_cell_forward")
+        a_next_seq, a_prev_seq, x_seq = stacked["a_next"], stacked["a_prev"], stacked["xt"]
+    p = read_parameters(parameters, BACKWARD_PARAMETERS, dims, name="parameters (from caches)")
+    dtype = common_dtype([da_arr, a_next_seq, x_seq, *p.values()])
+    dx, da0, dWax, dWaa, dba = _run_backward(da_arr, a_next_seq, a_prev_seq, x_seq, p, dtype)
+    return {"dx": dx.transpose(2, 1, 0), "da0": da0.T, "dWax": dWax, "dWaa": dWaa, "dba": dba}

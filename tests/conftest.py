@@ -1,0 +1,15 @@
+import os
+import sys
+
+from hypothesis import HealthCheck, settings
+
+sys.path.insert(0, os.path.dirname(__file__))  # for ``import reference``
+
+# Compiled kernels make the first example slow (JIT); no deadline.  Shapes are
+# small so every example is fast once compiled.
+settings.register_profile(
+    "default", deadline=None, max_examples=60, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("ci", parent=settings.get_profile("default"), max_examples=40)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
