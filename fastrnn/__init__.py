@@ -6,6 +6,8 @@ and gradient dictionaries, and runs its whole time loop in one compiled call.
 Nothing compiles at import; each kernel compiles on first use (and is cached
 on disk), or all at once with :func:`warmup`.
 """
+import numpy as np
+
 from .lstm import lstm_backward, lstm_cell_backward, lstm_cell_forward, lstm_forward
 from .rnn import rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward
 from .rnn_utils import initialize_adam, sigmoid, softmax, update_parameters_with_adam
@@ -15,5 +17,28 @@ __version__ = "0.1.0"
 __all__ = [
     "rnn_cell_forward", "rnn_forward", "rnn_cell_backward", "rnn_backward",
     "lstm_cell_forward", "lstm_forward", "lstm_cell_backward", "lstm_backward",
-    "softmax", "sigmoid", "initialize_adam", "update_parameters_with_adam",
+    "softmax", "sigmoid", "initialize_adam", "update_parameters_with_adam", "warmup",
 ]
+
+
+def warmup(dtypes=("float64", "float32")):
+    """Compile (or load from numba's disk cache) every kernel for ``dtypes``.
+
+    Runs each public function once on tiny inputs.  Returns the seconds spent.
+    """
+    import time
+
+    from .workloads import make_inputs
+
+    t0 = time.perf_counter()
+    for dtype in dtypes:
+        for model, (forward, backward, cell_forward, cell_backward) in (
+                ("rnn", (rnn_forward, rnn_backward, rnn_cell_forward, rnn_cell_backward)),
+                ("lstm", (lstm_forward, lstm_backward, lstm_cell_forward, lstm_cell_backward))):
+            x, a0, p, da = make_inputs(model, (2, 3, 2, 2, 2), np.dtype(dtype))
+            backward(da, forward(x, a0, p)[-1])
+            if model == "rnn":
+                cell_backward(da[:, :, 0], cell_forward(x[:, :, 0], a0, p)[2])
+            else:
+                cell_backward(da[:, :, 0], da[:, :, 0], cell_forward(x[:, :, 0], a0, a0, p)[3])
+    return time.perf_counter() - t0

@@ -154,3 +154,62 @@ def split_caches(caches, producer):
             + (f" of length {len(caches)}" if isinstance(caches, (tuple, list)) else "")
         )
     return caches[0], caches[1]
+
+
+_ACCEPTED = {}  # (tag, shapes..., dtypes..., bound sizes) -> (sizes, dtype), for calls seen before
+_ACCEPTED_MAX = 4096
+
+
+def validate(tag, named, parameters, spec, dims=None, extra=(), pname="parameters"):
+    """Check a call's arrays and parameters; the shared front door of every public function.
+
+    Parameters
+    ----------
+    tag : str, the function's name (memo key).
+    named : list of ``(name, value, layout)`` for the array arguments.
+    parameters : the parameters dict; ``spec`` maps its keys to layouts.
+    dims : Dims with sizes already known (e.g. from caches), or None.
+    extra : arrays that take part in the result dtype only.
+
+    Returns
+    -------
+    arrays : list of the argument arrays (unconverted); p : dict of parameter
+    arrays; sizes : dict of named dimensions; dtype : result dtype.
+
+    A call whose shapes and dtypes were accepted before skips the detailed
+    checks (validation depends on nothing else); any other call takes the
+    detailed path, which raises the errors.
+    """
+    bound = () if dims is None else tuple(dims.sizes.items())
+    if type(parameters) is dict:
+        try:
+            pvals = [parameters[k] for k in spec]
+        except KeyError:
+            pvals = None
+        if pvals is not None:
+            values = [v for _, v, _ in named] + pvals
+            if all(type(v) is np.ndarray for v in values):
+                key = (tag, bound, *[v.shape for v in values], *[v.dtype for v in values],
+                       *[a.dtype for a in extra])
+                hit = _ACCEPTED.get(key)
+                if hit is not None:
+                    return values[:len(named)], dict(zip(spec, pvals)), hit[0], hit[1]
+            else:
+                key = None
+        else:
+            key = None
+    else:
+        key = None
+    dims = Dims(**dict(bound))
+    arrays = []
+    for name, value, layout in named:
+        arr = as_real_array(name, value, layout)
+        dims.bind(name, arr, layout)
+        arrays.append(arr)
+    p = read_parameters(parameters, spec, dims, name=pname)
+    dtype = common_dtype([*arrays, *p.values(), *extra])
+    if key is not None:
+        if len(_ACCEPTED) >= _ACCEPTED_MAX:
+            _ACCEPTED.clear()
+        _ACCEPTED[key] = (dims.sizes, dtype)
+    return arrays, p, dims.sizes, dtype

@@ -11,7 +11,7 @@ import numpy as np
 from ._caches import LSTMRecord, LSTMStepCaches, StepCaches, stack_user_steps
 from ._kernels import lstm as _kernels
 from ._validate import (Dims, as_real_array, column, common_dtype, kernel_array,
-                        read_parameters, split_caches, step_major, time_major)
+                        read_parameters, split_caches, step_major, time_major, validate)
 
 GATES = ("f", "i", "c", "o")  # forget, update, candidate, output: the stacking order
 
@@ -112,16 +112,9 @@ def lstm_cell_forward(xt, a_prev, c_prev, parameters):
     yt_pred : (n_y, m) softmax prediction.
     cache : ``(a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters)``.
     """
-    dims = Dims()
-    arrays = []
-    for name, value, layout in (("xt", xt, XT_LAYOUT), ("a_prev", a_prev, A_LAYOUT),
-                                ("c_prev", c_prev, A_LAYOUT)):
-        arr = as_real_array(name, value, layout)
-        dims.bind(name, arr, layout)
-        arrays.append(arr)
-    xt_arr, a_prev_arr, c_prev_arr = arrays
-    p = read_parameters(parameters, FORWARD_PARAMETERS, dims)
-    dtype = common_dtype([*arrays, *p.values()])
+    (xt_arr, a_prev_arr, c_prev_arr), p, _, dtype = validate(
+        "lstm_cell_forward", [("xt", xt, XT_LAYOUT), ("a_prev", a_prev, A_LAYOUT), ("c_prev", c_prev, A_LAYOUT)],
+        parameters, FORWARD_PARAMETERS)
     a_hist, c_hist, gates, y = _run_forward(step_major(xt_arr, dtype), a_prev_arr, c_prev_arr, p, dtype)
     n_a = a_hist.shape[2]
     a_next, c_next = a_hist[1].T, c_hist[1].T
@@ -145,13 +138,8 @@ def lstm_forward(x, a0, parameters):
     c : (n_a, m, T_x) cell states.
     caches : ``(steps, x)``; ``steps[t]`` is step t's 10-tuple, built on access.
     """
-    dims = Dims()
-    x_arr = as_real_array("x", x, X_LAYOUT)
-    dims.bind("x", x_arr, X_LAYOUT)
-    a0_arr = as_real_array("a0", a0, A_LAYOUT)
-    dims.bind("a0", a0_arr, A_LAYOUT)
-    p = read_parameters(parameters, FORWARD_PARAMETERS, dims)
-    dtype = common_dtype([x_arr, a0_arr, *p.values()])
+    (x_arr, a0_arr), p, _, dtype = validate(
+        "lstm_forward", [("x", x, X_LAYOUT), ("a0", a0, A_LAYOUT)], parameters, FORWARD_PARAMETERS)
     x_seq = time_major(x_arr, dtype)
     a_hist, c_hist, gates, y = _run_forward(x_seq, a0_arr, None, p, dtype)
     steps = LSTMStepCaches(LSTMRecord(a_hist, c_hist, gates, x_seq, x_arr, parameters))
@@ -175,17 +163,11 @@ def lstm_cell_backward(da_next, dc_next, cache):
     if not isinstance(cache, (tuple, list)) or len(cache) != 10:
         raise TypeError("cache must be the 10-tuple (a_next, c_next, a_prev, c_prev, ft, it, cct, "
                         "ot, xt, parameters) returned by lstm_cell_forward")
-    dims = Dims()
-    arrays = {}
-    for name, value in (("da_next", da_next), ("dc_next", dc_next)):
-        arrays[name] = arr = as_real_array(name, value, A_LAYOUT)
-        dims.bind(name, arr, A_LAYOUT)
-    for name, (index, layout) in STEP_FIELDS.items():
-        label = f"cache[{index}] ({name})"
-        arrays[name] = arr = as_real_array(label, cache[index], layout)
-        dims.bind(label, arr, layout)
-    p = read_parameters(cache[9], BACKWARD_PARAMETERS, dims, name="cache[9] (parameters)")
-    dtype = common_dtype([*arrays.values(), *p.values()])
+    named = [("da_next", da_next, A_LAYOUT), ("dc_next", dc_next, A_LAYOUT)]
+    named += [(f"cache[{index}] ({name})", cache[index], layout) for name, (index, layout) in STEP_FIELDS.items()]
+    values, p, _, dtype = validate("lstm_cell_backward", named, cache[9], BACKWARD_PARAMETERS,
+                                   pname="cache[9] (parameters)")
+    arrays = dict(zip(["da_next", "dc_next", *STEP_FIELDS], values))
     seqs = {name: step_major(arrays[name], dtype) for name in ("a_prev", "c_next", "c_prev", "xt")}
     seqs["gates"] = np.concatenate([step_major(arrays[k], dtype) for k in ("ft", "it", "cct", "ot")], axis=2)
     dx, da0, dc0, grads = _run_backward(arrays["da_next"][:, :, np.newaxis], arrays["dc_next"].T,
@@ -219,10 +201,11 @@ def lstm_backward(da, caches):
             raise ValueError(f"da has T_x = {T} time steps but caches hold {r.T}")
         _, m, n_a = r.a_hist.shape
         dims = Dims(n_a=n_a, m=m, n_x=r.x_seq.shape[2])
-        dims.bind("da", da_arr, ("n_a", "m", T))
         seqs = {"a_prev": r.a_hist[:T], "c_next": r.c_hist[1:T + 1], "c_prev": r.c_hist[:T],
                 "gates": r.gates[:T], "xt": r.x_seq[:T]}
-        parameters = r.parameters
+        (da_arr,), p, _, dtype = validate("lstm_backward", [("da", da_arr, ("n_a", "m", T))], r.parameters,
+                                          BACKWARD_PARAMETERS, dims, extra=(r.a_hist,),
+                                          pname="parameters (from caches)")
     elif isinstance(steps, StepCaches):
         raise TypeError("caches come from rnn_forward: use rnn_backward")
     else:
@@ -232,7 +215,7 @@ def lstm_backward(da, caches):
         stacked, parameters = stack_user_steps(steps, T, fields, dims, "lstm_cell_forward")
         seqs = {k: stacked[k] for k in ("a_prev", "c_next", "c_prev", "xt")}
         seqs["gates"] = np.concatenate([stacked[k] for k in ("ft", "it", "cct", "ot")], axis=2)
-    p = read_parameters(parameters, BACKWARD_PARAMETERS, dims, name="parameters (from caches)")
-    dtype = common_dtype([da_arr, seqs["a_prev"], seqs["xt"], *p.values()])
+        p = read_parameters(parameters, BACKWARD_PARAMETERS, dims, name="parameters (from caches)")
+        dtype = common_dtype([da_arr, *seqs.values(), *p.values()])
     dx, da0, _, grads = _run_backward(da_arr, None, seqs, p, dtype)
     return {"dx": dx.transpose(2, 1, 0), "da0": da0.T, **grads}

@@ -9,7 +9,7 @@ import numpy as np
 from ._caches import RNNRecord, RNNStepCaches, StepCaches, stack_user_steps
 from ._kernels import rnn as _kernels
 from ._validate import (Dims, as_real_array, column, common_dtype, kernel_array,
-                        read_parameters, split_caches, step_major, time_major)
+                        read_parameters, split_caches, step_major, time_major, validate)
 
 #: Keys and shapes the forward pass reads from ``parameters``.
 FORWARD_PARAMETERS = {
@@ -82,13 +82,9 @@ def rnn_cell_forward(xt, a_prev, parameters):
     yt_pred : (n_y, m) ``softmax(Wya a_next + by)`` (over axis 0).
     cache : ``(a_next, a_prev, xt, parameters)``, with the caller's objects.
     """
-    dims = Dims()
-    xt_arr = as_real_array("xt", xt, XT_LAYOUT)
-    dims.bind("xt", xt_arr, XT_LAYOUT)
-    a_prev_arr = as_real_array("a_prev", a_prev, A_LAYOUT)
-    dims.bind("a_prev", a_prev_arr, A_LAYOUT)
-    p = read_parameters(parameters, FORWARD_PARAMETERS, dims)
-    dtype = common_dtype([xt_arr, a_prev_arr, *p.values()])
+    (xt_arr, a_prev_arr), p, _, dtype = validate(
+        "rnn_cell_forward", [("xt", xt, XT_LAYOUT), ("a_prev", a_prev, A_LAYOUT)],
+        parameters, FORWARD_PARAMETERS)
     a_hist, y = _run_forward(step_major(xt_arr, dtype), a_prev_arr, p, dtype)
     a_next = a_hist[1].T
     return a_next, y[0].T, (a_next, a_prev, xt, parameters)
@@ -111,13 +107,8 @@ def rnn_forward(x, a0, parameters):
         ``(a_next, a_prev, xt, parameters)``, built on access (a read-only
         sequence; ``list(steps)`` gives a list).
     """
-    dims = Dims()
-    x_arr = as_real_array("x", x, X_LAYOUT)
-    dims.bind("x", x_arr, X_LAYOUT)
-    a0_arr = as_real_array("a0", a0, A_LAYOUT)
-    dims.bind("a0", a0_arr, A_LAYOUT)
-    p = read_parameters(parameters, FORWARD_PARAMETERS, dims)
-    dtype = common_dtype([x_arr, a0_arr, *p.values()])
+    (x_arr, a0_arr), p, _, dtype = validate(
+        "rnn_forward", [("x", x, X_LAYOUT), ("a0", a0, A_LAYOUT)], parameters, FORWARD_PARAMETERS)
     x_seq = time_major(x_arr, dtype)
     a_hist, y = _run_forward(x_seq, a0_arr, p, dtype)
     steps = RNNStepCaches(RNNRecord(a_hist, x_seq, x_arr, parameters))
@@ -142,15 +133,11 @@ def rnn_cell_backward(da_next, cache):
         raise TypeError("cache must be the (a_next, a_prev, xt, parameters) tuple "
                         "returned by rnn_cell_forward")
     a_next, a_prev, xt, parameters = cache
-    dims = Dims()
-    arrays = {}
-    for name, value, layout in (("da_next", da_next, A_LAYOUT), ("cache[0] (a_next)", a_next, A_LAYOUT),
-                                ("cache[1] (a_prev)", a_prev, A_LAYOUT), ("cache[2] (xt)", xt, XT_LAYOUT)):
-        arrays[name] = arr = as_real_array(name, value, layout)
-        dims.bind(name, arr, layout)
-    da_arr, a_next_arr, a_prev_arr, xt_arr = arrays.values()
-    p = read_parameters(parameters, BACKWARD_PARAMETERS, dims, name="cache[3] (parameters)")
-    dtype = common_dtype([*arrays.values(), *p.values()])
+    (da_arr, a_next_arr, a_prev_arr, xt_arr), p, _, dtype = validate(
+        "rnn_cell_backward",
+        [("da_next", da_next, A_LAYOUT), ("cache[0] (a_next)", a_next, A_LAYOUT),
+         ("cache[1] (a_prev)", a_prev, A_LAYOUT), ("cache[2] (xt)", xt, XT_LAYOUT)],
+        parameters, BACKWARD_PARAMETERS, pname="cache[3] (parameters)")
     dx, da0, dWax, dWaa, dba = _run_backward(
         da_arr[:, :, np.newaxis], step_major(a_next_arr, dtype), step_major(a_prev_arr, dtype),
         step_major(xt_arr, dtype), p, dtype)
@@ -189,9 +176,11 @@ def rnn_backward(da, caches):
             raise ValueError(f"da has T_x = {T} time steps but caches hold {record.T}")
         _, m, n_a = record.a_hist.shape
         dims = Dims(n_a=n_a, m=m, n_x=record.x_seq.shape[2])
-        dims.bind("da", da_arr, ("n_a", "m", T))
         a_next_seq, a_prev_seq = record.a_hist[1:T + 1], record.a_hist[:T]
         x_seq, parameters = record.x_seq[:T], record.parameters
+        (da_arr,), p, _, dtype = validate("rnn_backward", [("da", da_arr, ("n_a", "m", T))], parameters,
+                                          BACKWARD_PARAMETERS, dims, extra=(record.a_hist,),
+                                          pname="parameters (from caches)")
     elif isinstance(steps, StepCaches):
         raise TypeError("caches come from lstm_forward: use lstm_backward")
     else:
@@ -200,7 +189,7 @@ def rnn_backward(da, caches):
         fields = {"a_next": (0, A_LAYOUT), "a_prev": (1, A_LAYOUT), "xt": (2, XT_LAYOUT)}
         stacked, parameters = stack_user_steps(steps, T, fields, dims, "rnn_cell_forward")
         a_next_seq, a_prev_seq, x_seq = stacked["a_next"], stacked["a_prev"], stacked["xt"]
-    p = read_parameters(parameters, BACKWARD_PARAMETERS, dims, name="parameters (from caches)")
-    dtype = common_dtype([da_arr, a_next_seq, x_seq, *p.values()])
+        p = read_parameters(parameters, BACKWARD_PARAMETERS, dims, name="parameters (from caches)")
+        dtype = common_dtype([da_arr, a_next_seq, a_prev_seq, x_seq, *p.values()])
     dx, da0, dWax, dWaa, dba = _run_backward(da_arr, a_next_seq, a_prev_seq, x_seq, p, dtype)
     return {"dx": dx.transpose(2, 1, 0), "da0": da0.T, "dWax": dWax, "dWaa": dWaa, "dba": dba}

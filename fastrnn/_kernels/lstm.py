@@ -15,7 +15,7 @@ into the part acting on ``a<t-1>`` (``Wa``) and on ``x<t>`` (``Wx``):
 import numpy as np
 
 from ._jit import kernel
-from .activations import sigmoid, softmax_rows
+from .activations import sigmoid_range, softmax_rows, tanh_range, workspace
 from .linalg import add_row_vector, column_sums, matmul, matmul_tn
 
 
@@ -40,6 +40,12 @@ def lstm_forward(x, a0, c0, WxT, WaT, b, WyT, by, a_out, c_out, gates, y_out):
     n_y = by.shape[0]
     matmul(x.reshape(T * m, n_x), WxT, gates.reshape(T * m, n_g))
     recur = np.empty((m, n_g), gates.dtype)
+    ws = workspace()
+    # gate-major scratch (f, i | cc | o blocks contiguous): 3 activation calls a step
+    pre = np.empty((4, m, n_a), gates.dtype)
+    pre_flat = pre.reshape(4 * m * n_a)
+    block = m * n_a
+    a_flat = a_out.reshape(T * m * n_a)
     for t in range(T):
         a_prev = a0 if t == 0 else a_out[t - 1]
         c_prev = c0 if t == 0 else c_out[t - 1]
@@ -47,25 +53,33 @@ def lstm_forward(x, a0, c0, WxT, WaT, b, WyT, by, a_out, c_out, gates, y_out):
         g = gates[t]
         a_t = a_out[t]
         c_t = c_out[t]
+        for k in range(4):
+            pk = pre[k]
+            for i in range(m):
+                for j in range(n_a):
+                    col = k * n_a + j
+                    pk[i, j] = (g[i, col] + recur[i, col]) + b[col]
+        sigmoid_range(pre_flat, 0, 2 * block, ws)  # f, i
+        tanh_range(pre_flat, 2 * block, 3 * block, ws)  # cc
+        sigmoid_range(pre_flat, 3 * block, 4 * block, ws)  # o
+        for k in range(4):
+            pk = pre[k]
+            for i in range(m):
+                for j in range(n_a):
+                    g[i, k * n_a + j] = pk[i, j]
         for i in range(m):
-            for j in range(n_g):
-                g[i, j] = g[i, j] + recur[i, j] + b[j]
             for j in range(n_a):
-                ft = sigmoid(g[i, j])
-                it = sigmoid(g[i, n_a + j])
-                cct = np.tanh(g[i, 2 * n_a + j])
-                ot = sigmoid(g[i, 3 * n_a + j])
-                g[i, j] = ft
-                g[i, n_a + j] = it
-                g[i, 2 * n_a + j] = cct
-                g[i, 3 * n_a + j] = ot
-                c = ft * c_prev[i, j] + it * cct
+                c = pre[0, i, j] * c_prev[i, j] + pre[1, i, j] * pre[2, i, j]
                 c_t[i, j] = c
-                a_t[i, j] = ot * np.tanh(c)
+                a_t[i, j] = c
+        tanh_range(a_flat, t * block, (t + 1) * block, ws)
+        for i in range(m):
+            for j in range(n_a):
+                a_t[i, j] = pre[3, i, j] * a_t[i, j]
     y2 = y_out.reshape(T * m, n_y)
     matmul(a_out.reshape(T * m, n_a), WyT, y2)
     add_row_vector(y2, by)
-    softmax_rows(y2)
+    softmax_rows(y2, ws)
 
 
 @kernel
@@ -92,16 +106,20 @@ def lstm_backward(da, dc_last, a_prev, c_next, c_prev, gates, x, Wa, Wx,
     carry_a[:] = 0.0
     carry_c = dc0
     carry_c[:] = dc_last
+    ws = workspace()
+    tanh_c = np.empty(m * n_a, da.dtype)
     for t in range(T - 1, -1, -1):
         g = gates[t]
         dg = dgates[t]
+        tanh_c[:] = c_next[t].reshape(m * n_a)
+        tanh_range(tanh_c, 0, m * n_a, ws)
         for i in range(m):
             for j in range(n_a):
                 ft = g[i, j]
                 it = g[i, n_a + j]
                 cct = g[i, 2 * n_a + j]
                 ot = g[i, 3 * n_a + j]
-                tc = np.tanh(c_next[t, i, j])
+                tc = tanh_c[i * n_a + j]
                 da_ij = da[t, i, j] + carry_a[i, j]
                 dc = carry_c[i, j] + da_ij * ot * (1.0 - tc * tc)
                 dg[i, j] = dc * c_prev[t, i, j] * ft * (1.0 - ft)

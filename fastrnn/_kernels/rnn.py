@@ -9,7 +9,7 @@ weights come transposed where the loop walks them row by row.
 import numpy as np
 
 from ._jit import kernel
-from .activations import softmax_rows
+from .activations import softmax_rows, tanh_range, workspace
 from .linalg import add_row_vector, column_sums, matmul, matmul_tn
 
 
@@ -33,17 +33,20 @@ def rnn_forward(x, a0, WaxT, WaaT, ba, WyaT, by, a_out, y_out):
     # overwrites its block with the state.
     matmul(x.reshape(T * m, n_x), WaxT, a_out.reshape(T * m, n_a))
     recur = np.empty((m, n_a), a_out.dtype)
+    ws = workspace()
+    a_flat = a_out.reshape(T * m * n_a)
     for t in range(T):
         a_prev = a0 if t == 0 else a_out[t - 1]
         matmul(a_prev, WaaT, recur)
         a_t = a_out[t]
         for i in range(m):
             for j in range(n_a):
-                a_t[i, j] = np.tanh(a_t[i, j] + recur[i, j] + ba[j])
+                a_t[i, j] = (a_t[i, j] + recur[i, j]) + ba[j]
+        tanh_range(a_flat, t * m * n_a, (t + 1) * m * n_a, ws)
     y2 = y_out.reshape(T * m, n_y)
     matmul(a_out.reshape(T * m, n_a), WyaT, y2)
     add_row_vector(y2, by)
-    softmax_rows(y2)
+    softmax_rows(y2, ws)
 
 
 @kernel

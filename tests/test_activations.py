@@ -1,0 +1,64 @@
+"""The vectorised exp/tanh/sigmoid kernels against numpy over the whole float range."""
+import numpy as np
+import pytest
+
+from fastrnn._kernels.activations import exp_range, sigmoid_range, softmax_rows, tanh_range, workspace
+
+WS = workspace()
+
+
+def ulp_error(got, want):
+    both_nan = np.isnan(got) & np.isnan(want)
+    same = (got == want) | both_nan
+    spacing = np.spacing(np.abs(want))
+    spacing[~np.isfinite(spacing) | (spacing == 0)] = 5e-324
+    with np.errstate(invalid="ignore"):
+        return np.where(same, 0.0, np.abs(got - want) / spacing)
+
+
+rng = np.random.default_rng(0)
+VALUES = np.concatenate([
+    rng.uniform(-800, 800, 20000), rng.uniform(-30, 30, 20000), rng.uniform(-1, 1, 20000),
+    np.geomspace(5e-324, 1e3, 4000), -np.geomspace(5e-324, 1e3, 4000),
+    [0.0, -0.0, np.inf, -np.inf, np.nan, 709.78, 709.79, 710.0, -745.1, -745.2, -708.4, -1000.0, 1000.0],
+])
+CASES = {
+    "exp": (lambda a: exp_range(a, 0, a.size, 1.0, WS), np.exp),
+    "tanh": (lambda a: tanh_range(a, 0, a.size, WS), np.tanh),
+    "sigmoid": (lambda a: sigmoid_range(a, 0, a.size, WS), lambda v: 1 / (1 + np.exp(-v))),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_within_a_few_ulp_of_numpy(name):
+    ours, ref = CASES[name]
+    got = VALUES.copy()
+    ours(got)
+    with np.errstate(all="ignore"):
+        want = ref(VALUES)
+    err = ulp_error(got, want)
+    worst = int(np.argmax(err))
+    assert err.max() <= 4, f"{name}({VALUES[worst]!r}) = {got[worst]!r}, numpy {want[worst]!r}"
+    # special values exactly as numpy
+    special = ~np.isfinite(want) | (want == 0) | ~np.isfinite(VALUES)
+    np.testing.assert_array_equal(got[special], want[special])
+
+
+def test_range_and_float32():
+    a = np.linspace(-3, 3, 1000)
+    b = a.copy()
+    tanh_range(b, 100, 900, WS)
+    np.testing.assert_array_equal(b[:100], a[:100])
+    np.testing.assert_array_equal(b[900:], a[900:])
+    np.testing.assert_allclose(b[100:900], np.tanh(a[100:900]), rtol=1e-15)
+    c = a.astype(np.float32)
+    tanh_range(c, 0, c.size, WS)
+    np.testing.assert_allclose(c, np.tanh(a), rtol=1e-6)
+
+
+def test_softmax_rows_is_robust_where_the_global_max_underflows():
+    z = np.array([[0.0, 1.0, 2.0], [-2000.0, -2001.0, -2002.0]])
+    softmax_rows(z, WS)
+    np.testing.assert_allclose(z.sum(axis=1), 1.0)
+    e = np.exp([0.0, -1.0, -2.0])
+    np.testing.assert_allclose(z, np.vstack([e[::-1] / e.sum(), e / e.sum()]), rtol=1e-15)
