@@ -85,8 +85,9 @@ def _max_difference(ours, theirs):
     return float(np.max(np.abs(np.asarray(ours) - np.asarray(theirs))))
 
 
-def check_notebook(out=sys.stdout):
+def check_notebook(out=None):
     """Run each recipe through both implementations; return the worst difference."""
+    out = out or sys.stdout
     recipes, fastrnn = _recipes()
     worst = 0.0
     print("Notebook recipes (np.random.seed(1)), fastrnn vs the course's numpy code:", file=out)
@@ -99,10 +100,11 @@ def check_notebook(out=sys.stdout):
     return worst
 
 
-def speed_table(shapes, budget, out=sys.stdout):
+def speed_table(shapes, budget, out=None):
     """Time both implementations in this run; print and return the rows."""
+    out = out or sys.stdout
     rows = []
-    print(f"\nSpeed (float64, best of 5 rounds, this machine, this run):", file=out)
+    print("\nSpeed (float64, best of 5 rounds, this machine, this run):", file=out)
     print(f"  {'model':<5} {'shape (n_x,n_a,n_y,m,T)':<24} {'pass':<17} {'numpy':>10} {'fastrnn':>10} {'speedup':>8}",
           file=out)
     for model in ("rnn", "lstm"):
@@ -143,12 +145,15 @@ def build_parser():
     return parser
 
 
+COMMANDS = {"demo": demo}
+
+
 def main(argv=None):
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        args = parser.parse_args(["demo", *(argv or sys.argv[1:])])
-    return {"demo": demo}[args.command](args)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
+        argv.insert(0, "demo")  # the default sub-command, with its options
+    args = build_parser().parse_args(argv)
+    return COMMANDS[args.command](args)
 
 
 if __name__ == "__main__":
