@@ -160,6 +160,17 @@ _ACCEPTED = {}  # (tag, shapes..., dtypes..., bound sizes) -> (sizes, dtype), fo
 _ACCEPTED_MAX = 4096
 
 
+def _memo_key(tag, bound, named, parameters, spec, extra):
+    """``(key, values)`` for a plain-ndarray call with every parameter key present, else ``(None, None)``."""
+    if type(parameters) is not dict or any(k not in parameters for k in spec):
+        return None, None
+    values = [v for _, v, _ in named] + [parameters[k] for k in spec]
+    if not all(type(v) is np.ndarray for v in values):
+        return None, None
+    return (tag, bound, *[v.shape for v in values], *[v.dtype for v in values],
+            *[a.dtype for a in extra]), values
+
+
 def validate(tag, named, parameters, spec, dims=None, extra=(), pname="parameters"):
     """Check a call's arrays and parameters; the shared front door of every public function.
 
@@ -181,25 +192,10 @@ def validate(tag, named, parameters, spec, dims=None, extra=(), pname="parameter
     detailed path, which raises the errors.
     """
     bound = () if dims is None else tuple(dims.sizes.items())
-    if type(parameters) is dict:
-        try:
-            pvals = [parameters[k] for k in spec]
-        except KeyError:
-            pvals = None
-        if pvals is not None:
-            values = [v for _, v, _ in named] + pvals
-            if all(type(v) is np.ndarray for v in values):
-                key = (tag, bound, *[v.shape for v in values], *[v.dtype for v in values],
-                       *[a.dtype for a in extra])
-                hit = _ACCEPTED.get(key)
-                if hit is not None:
-                    return values[:len(named)], dict(zip(spec, pvals)), hit[0], hit[1]
-            else:
-                key = None
-        else:
-            key = None
-    else:
-        key = None
+    key, values = _memo_key(tag, bound, named, parameters, spec, extra)
+    hit = _ACCEPTED.get(key) if key is not None else None
+    if hit is not None:
+        return values[:len(named)], dict(zip(spec, values[len(named):])), hit[0], hit[1]
     dims = Dims(**dict(bound))
     arrays = []
     for name, value, layout in named:
