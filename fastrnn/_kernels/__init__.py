@@ -5,4 +5,8 @@ Nothing here validates input, builds dictionaries or knows the course's
 works on time-major buffers ``(T, m, n)`` so that each time step is one
 contiguous ``(m, n)`` block, and writes into output arrays its caller
 allocated.
+
+Every kernel module is imported here, so that a stale disk cache (see
+:data:`._jit.SOURCES_DIGEST`) is flushed for all of them at once.
 """
+from . import activations, linalg, lstm, rnn  # noqa: F401

@@ -1,5 +1,8 @@
 """The one decorator every kernel uses."""
+import hashlib
+import os
 import warnings
+from pathlib import Path
 
 from numba import njit
 
@@ -11,6 +14,51 @@ _OPTIONS = dict(
     fastmath=False,
 )
 
+#: Digest of every kernel source file.  numba's disk cache checks only the
+#: stamp of the file that defines a function, not of the functions it calls
+#: from other files: after an edit of ``activations.py`` a cached
+#: ``rnn_forward`` would go on running the old ``tanh_range`` (seen here: a
+#: stale cache made a kernel 1.7x slower).  A stamp file beside the cache
+#: holds this digest; when it differs, every kernel's cache is flushed once.
+SOURCES_DIGEST = hashlib.sha256(
+    b"".join(p.read_bytes() for p in sorted(Path(__file__).parent.glob("*.py")))).hexdigest()
+STAMP_NAME = "fastrnn-kernels.sha256"
+_stale_dirs = {}  # cache directory -> whether its entries predate SOURCES_DIGEST
+
+
+def flush_if_stale(cache, digest=SOURCES_DIGEST):
+    """Flush ``cache`` (a numba function cache) if its directory's stamp is not ``digest``.
+
+    The first call for a directory reads the stamp and writes the new one;
+    later calls in the same process reuse that verdict.  Returns whether the
+    cache was flushed.
+    """
+    path = getattr(cache, "cache_path", None)
+    if path is None:
+        return False
+    if path not in _stale_dirs:
+        stamp = os.path.join(path, STAMP_NAME)
+        try:
+            with open(stamp) as f:
+                stale = f.read().strip() != digest
+        except OSError:
+            stale = True
+        _stale_dirs[path] = stale
+        if stale:
+            try:
+                os.makedirs(path, exist_ok=True)
+                with open(stamp, "w") as f:
+                    f.write(digest + "\n")
+            except OSError:
+                pass  # an unwritable cache directory: numba will not save there either
+    if not _stale_dirs[path]:
+        return False
+    try:
+        cache.flush()
+    except OSError:
+        pass
+    return True
+
 
 def kernel(func):
     """Compile ``func`` lazily with ``@njit(cache=True)``.
@@ -20,7 +68,7 @@ def kernel(func):
     compiled without an on-disk cache instead of failing at import.
     """
     try:
-        return njit(cache=True, **_OPTIONS)(func)
+        dispatcher = njit(cache=True, **_OPTIONS)(func)
     except RuntimeError as exc:  # "cannot cache function ...: no locator available"
         warnings.warn(
             f"fastrnn: numba cannot cache {func.__name__} ({exc}); compiling it "
@@ -30,3 +78,5 @@ def kernel(func):
             stacklevel=2,
         )
         return njit(cache=False, **_OPTIONS)(func)
+    flush_if_stale(getattr(dispatcher, "_cache", None))
+    return dispatcher

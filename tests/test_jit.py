@@ -1,0 +1,40 @@
+"""The kernel decorator's guard against numba's stale disk caches."""
+from fastrnn._kernels import _jit
+
+
+class FakeCache:
+    def __init__(self, path):
+        self.cache_path = str(path)
+        self.flushed = 0
+
+    def flush(self):
+        self.flushed += 1
+
+
+def test_flushes_every_kernel_once_when_the_sources_changed(tmp_path, monkeypatch):
+    monkeypatch.setattr(_jit, "_stale_dirs", {})
+    (tmp_path / _jit.STAMP_NAME).write_text("old-digest\n")
+    first, second = FakeCache(tmp_path), FakeCache(tmp_path)
+    assert _jit.flush_if_stale(first, "new-digest")
+    assert _jit.flush_if_stale(second, "new-digest")  # same process, same verdict
+    assert (first.flushed, second.flushed) == (1, 1)
+    assert (tmp_path / _jit.STAMP_NAME).read_text().strip() == "new-digest"
+
+
+def test_keeps_a_cache_whose_stamp_matches(tmp_path, monkeypatch):
+    monkeypatch.setattr(_jit, "_stale_dirs", {})
+    (tmp_path / _jit.STAMP_NAME).write_text("same\n")
+    cache = FakeCache(tmp_path)
+    assert not _jit.flush_if_stale(cache, "same")
+    assert cache.flushed == 0
+
+
+def test_no_cache_object_is_left_alone():
+    assert not _jit.flush_if_stale(None)
+
+
+def test_real_kernels_have_a_stamped_cache_directory():
+    from fastrnn._kernels import rnn
+
+    path = rnn.rnn_forward._cache.cache_path
+    assert open(f"{path}/{_jit.STAMP_NAME}").read().strip() == _jit.SOURCES_DIGEST
