@@ -8,6 +8,7 @@ fused into one.
 """
 import numpy as np
 
+from ._buffers import scratch
 from ._caches import LSTMRecord, LSTMStepCaches, StepCaches, stack_user_steps
 from ._kernels import lstm as _kernels
 from ._validate import (Dims, as_real_array, column, common_dtype, kernel_array,
@@ -82,11 +83,13 @@ def _run_backward(da, dc_last, seqs, p, dtype):
     dWx = np.empty((4 * n_a, n_x), dtype)
     db = np.empty(4 * n_a, dtype)
     dc_last = np.zeros((m, n_a), dtype) if dc_last is None else kernel_array(dc_last, dtype)
+    da_seq = scratch("lstm da", (T, m, n_a), dtype)
+    np.copyto(da_seq, da.transpose(2, 1, 0))
     _kernels.lstm_backward(
-        time_major(da, dtype), dc_last,
+        da_seq, dc_last,
         *(kernel_array(seqs[k], dtype) for k in ("a_prev", "c_next", "c_prev", "gates", "xt")),
         kernel_array(W[:, :n_a], dtype), kernel_array(W[:, n_a:], dtype),
-        dx, da0, dc0, dWa, dWx, db,
+        scratch("lstm dgates", (T, m, 4 * n_a), dtype), dx, da0, dc0, dWa, dWx, db,
     )
     dW = np.concatenate([dWa, dWx], axis=1)
     grads = {}

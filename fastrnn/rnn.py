@@ -6,6 +6,7 @@ or backward, runs in one compiled call (:mod:`fastrnn._kernels.rnn`).
 """
 import numpy as np
 
+from ._buffers import scratch
 from ._caches import RNNRecord, RNNStepCaches, StepCaches, stack_user_steps
 from ._kernels import rnn as _kernels
 from ._validate import (Dims, as_real_array, column, common_dtype, kernel_array,
@@ -58,8 +59,10 @@ def _run_backward(da, a_next_seq, a_prev_seq, x_seq, p, dtype):
     dWax = np.empty((n_a, n_x), dtype)
     dWaa = np.empty((n_a, n_a), dtype)
     dba = np.empty(n_a, dtype)
+    dz = scratch("rnn dz", (T, m, n_a), dtype)
+    np.copyto(dz, da.transpose(2, 1, 0))
     _kernels.rnn_backward(
-        time_major(da, dtype), kernel_array(a_next_seq, dtype), kernel_array(a_prev_seq, dtype),
+        dz, kernel_array(a_next_seq, dtype), kernel_array(a_prev_seq, dtype),
         kernel_array(x_seq, dtype), kernel_array(p["Waa"], dtype), kernel_array(p["Wax"], dtype),
         dx, da0, dWax, dWaa, dba,
     )

@@ -9,4 +9,6 @@ allocated.
 Every kernel module is imported here, so that a stale disk cache (see
 :data:`._jit.SOURCES_DIGEST`) is flushed for all of them at once.
 """
-from . import activations, linalg, lstm, rnn  # noqa: F401
+from . import activations, linalg, lstm, rnn
+
+__all__ = ["activations", "linalg", "lstm", "rnn"]

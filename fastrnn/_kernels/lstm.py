@@ -84,7 +84,7 @@ def lstm_forward(x, a0, c0, WxT, WaT, b, WyT, by, a_out, c_out, gates, y_out):
 
 @kernel
 def lstm_backward(da, dc_last, a_prev, c_next, c_prev, gates, x, Wa, Wx,
-                  dx, da0, dc0, dWa, dWx, db):
+                  dgates, dx, da0, dc0, dWa, dWx, db):
     """Backpropagate through the T steps, in both ``a`` and ``c``.
 
     Parameters
@@ -95,13 +95,13 @@ def lstm_backward(da, dc_last, a_prev, c_next, c_prev, gates, x, Wa, Wx,
     gates : (T, m, 4 n_a) f, i, cc, o of each step.
     x : (T, m, n_x) inputs.
     Wa : (4 n_a, n_a), Wx : (4 n_a, n_x) stacked gate weights.
+    dgates : (T, m, 4 n_a) scratch: the gradient before the gate nonlinearities.
     dx : (T, m, n_x), da0, dc0 : (m, n_a), dWa : (4 n_a, n_a),
     dWx : (4 n_a, n_x), db : (4 n_a,) receive the gradients.
     """
     T, m, n_a = da.shape
     n_x = x.shape[2]
     n_g = 4 * n_a
-    dgates = np.empty((T, m, n_g), da.dtype)  # gradient before the gate nonlinearities
     carry_a = da0
     carry_a[:] = 0.0
     carry_c = dc0

@@ -50,30 +50,29 @@ def rnn_forward(x, a0, WaxT, WaaT, ba, WyaT, by, a_out, y_out):
 
 
 @kernel
-def rnn_backward(da, a_next, a_prev, x, Waa, Wax, dx, da0, dWax, dWaa, dba):
-    """Backpropagate ``da`` through the T steps described by the buffers.
+def rnn_backward(dz, a_next, a_prev, x, Waa, Wax, dx, da0, dWax, dWaa, dba):
+    """Backpropagate through the T steps described by the buffers.
 
     Parameters
     ----------
-    da : (T, m, n_a) upstream gradient of the loss with respect to a<t>.
+    dz : (T, m, n_a) on entry the upstream gradient of the loss with respect
+        to a<t>; overwritten, step by step, with the gradient before tanh.
     a_next, a_prev : (T, m, n_a) the state after and before each step.
     x : (T, m, n_x) inputs.
     Waa : (n_a, n_a), Wax : (n_a, n_x) weights (course layout).
     dx : (T, m, n_x), da0 : (m, n_a), dWax : (n_a, n_x), dWaa : (n_a, n_a),
     dba : (n_a,) receive the gradients.
     """
-    T, m, n_a = da.shape
+    T, m, n_a = dz.shape
     n_x = x.shape[2]
-    dz = np.empty((T, m, n_a), da.dtype)  # gradient before tanh, every step
     carry = da0  # gradient flowing into a<t-1>; ends as da0
     carry[:] = 0.0
     for t in range(T - 1, -1, -1):
         dz_t = dz[t]
-        da_t = da[t]
         a_t = a_next[t]
         for i in range(m):
             for j in range(n_a):
-                dz_t[i, j] = (da_t[i, j] + carry[i, j]) * (1.0 - a_t[i, j] ** 2)
+                dz_t[i, j] = (dz_t[i, j] + carry[i, j]) * (1.0 - a_t[i, j] ** 2)
         matmul(dz_t, Waa, carry)
     dz2 = dz.reshape(T * m, n_a)
     matmul(dz2, Wax, dx.reshape(T * m, n_x))
