@@ -1,0 +1,465 @@
+"""Dinosaurus Island, compiled: the course's character-level RNN as a drop-in.
+
+Replaces the course's ``utils.py`` and the notebook's graded functions with
+the same names, arguments and results (the 2021 course's versions)::
+
+    from fastrnn.charmodel import *     # instead of: from utils import *
+
+``optimize`` runs forward, loss, backpropagation through time, clipping and
+the SGD update in one compiled call; ``model`` runs up to 2000 iterations per
+compiled call (:mod:`fastrnn._kernels.charmodel`) and keeps only printing and
+sampling in Python.  Numbers match the course's to rounding: the published
+run's losses and names at iterations 0 .. 12000 are reproduced exactly
+(``tests/test_charmodel.py``).
+
+Semantics kept from the course, on purpose:
+
+- ``initialize_parameters`` seeds numpy's global generator with 1;
+  ``model`` seeds it with 0 to shuffle the names; ``sample`` leaves it as the
+  course's ``np.random.seed(seed + counter)`` calls do.
+- ``optimize`` and ``update_parameters`` change ``parameters``' arrays in place.
+- ``clip`` works on a copy (the 2021 course; the older course clipped in
+  place): the caller's gradients are never changed.
+
+Extensions: ``model`` also takes a path to a text file of names (one per
+line); ``load_names()`` reads the bundled 1536 dinosaur names and
+``vocabulary(names)`` builds the course's ``char_to_ix``/``ix_to_char``.
+"""
+import copy
+import os
+from importlib import resources
+
+import numpy as np
+
+from ._kernels import charmodel as _kernels
+from ._validate import Dims, read_parameters
+
+__all__ = [
+    "softmax", "smooth", "get_initial_loss", "get_sample", "print_sample",
+    "initialize_parameters", "rnn_step_forward", "rnn_step_backward", "update_parameters",
+    "rnn_forward", "rnn_backward", "clip", "sample", "optimize", "model",
+    "load_names", "vocabulary", "CharTrainer",
+]
+
+#: Keys and shapes of the char model's parameters.
+PARAMETERS = {"Wax": ("n_a", "n_x"), "Waa": ("n_a", "n_a"), "Wya": ("n_y", "n_a"),
+              "b": ("n_a", 1), "by": ("n_y", 1)}
+GRADIENT_KEYS = ("dWaa", "dWax", "dWya", "db", "dby")  # the order of the course's clip result
+#: The course's ``sample`` stops after this many characters (then adds a newline).
+MAX_SAMPLE_LENGTH = 50
+PRINT_EVERY = 2000
+
+
+# --- the course's utils.py -------------------------------------------------
+
+def softmax(x):
+    """``exp(x - max(x)) / sum`` over axis 0 (the course's utils.softmax)."""
+    x = np.asarray(x)
+    e_x = np.exp(x - np.max(x))
+    return e_x / e_x.sum(axis=0)
+
+
+def smooth(loss, cur_loss):
+    """Exponential smoothing of the loss: ``loss * 0.999 + cur_loss * 0.001``."""
+    return loss * 0.999 + cur_loss * 0.001
+
+
+def get_initial_loss(vocab_size, seq_length):
+    """Loss of a uniform guess over ``seq_length`` characters: ``-log(1/vocab_size) * seq_length``."""
+    return -np.log(1.0 / vocab_size) * seq_length
+
+
+def get_sample(sample_ix, ix_to_char):
+    """The sampled characters as a string, first letter capitalised."""
+    txt = "".join(ix_to_char[ix] for ix in sample_ix)
+    return txt[0].upper() + txt[1:]
+
+
+def print_sample(sample_ix, ix_to_char):
+    """Print :func:`get_sample` without a line end (the older course's helper)."""
+    print(get_sample(sample_ix, ix_to_char), end="")
+
+
+def initialize_parameters(n_a, n_x, n_y):
+    """Seed numpy's global generator with 1, then draw ``Wax, Waa, Wya`` (times 0.01) in that order.
+
+    Returns ``{"Wax" (n_a, n_x), "Waa" (n_a, n_a), "Wya" (n_y, n_a), "b" (n_a, 1), "by" (n_y, 1)}``
+    with zero biases.
+    """
+    np.random.seed(1)
+    Wax = np.random.randn(n_a, n_x) * 0.01
+    Waa = np.random.randn(n_a, n_a) * 0.01
+    Wya = np.random.randn(n_y, n_a) * 0.01
+    return {"Wax": Wax, "Waa": Waa, "Wya": Wya, "b": np.zeros((n_a, 1)), "by": np.zeros((n_y, 1))}
+
+
+def rnn_step_forward(parameters, a_prev, x):
+    """One step: ``a_next = tanh(Wax x + Waa a_prev + b)``, ``p_t = softmax(Wya a_next + by)``.
+
+    Plain numpy (one step is too little work for a compiled call to pay).
+    ``a_prev (n_a, 1)``, ``x (n_x, 1)``; returns ``a_next (n_a, 1), p_t (n_y, 1)``.
+    """
+    p = parameters
+    a_next = np.tanh(np.dot(p["Wax"], x) + np.dot(p["Waa"], a_prev) + p["b"])
+    return a_next, softmax(np.dot(p["Wya"], a_next) + p["by"])
+
+
+def rnn_step_backward(dy, gradients, parameters, x, a, a_prev):
+    """Add one step's contribution to ``gradients`` (changed in place, and returned).
+
+    ``dy (n_y, 1)`` is the softmax output minus the one-hot target;
+    ``gradients["da_next"]`` carries the gradient into ``a_prev``.
+    """
+    gradients["dWya"] += np.dot(dy, a.T)
+    gradients["dby"] += dy
+    da = np.dot(parameters["Wya"].T, dy) + gradients["da_next"]
+    daraw = (1 - a * a) * da
+    gradients["db"] += daraw
+    gradients["dWax"] += np.dot(daraw, x.T)
+    gradients["dWaa"] += np.dot(daraw, a_prev.T)
+    gradients["da_next"] = np.dot(parameters["Waa"].T, daraw)
+    return gradients
+
+
+def update_parameters(parameters, gradients, lr):
+    """SGD: ``parameters[k] += -lr * gradients["d" + k]``, **in place** (as the course), returned."""
+    for key in PARAMETERS:
+        parameters[key] += -lr * gradients["d" + key]
+    return parameters
+
+
+# --- input checks ----------------------------------------------------------
+
+def _check_parameters(parameters):
+    """The parameters' arrays and sizes ``(n_a, n_x, n_y)``, with the course's shapes checked."""
+    dims = Dims()
+    arrays = read_parameters(parameters, PARAMETERS, dims)
+    for key, arr in arrays.items():
+        if arr.dtype.kind != "f":
+            raise TypeError(f"parameters[{key!r}] must hold floats (it is updated in place), "
+                            f"got dtype {arr.dtype}")
+    return arrays, dims["n_a"], dims["n_x"], dims["n_y"]
+
+
+class _Working:
+    """float64 C-contiguous arrays for the kernels, written back into the caller's arrays.
+
+    The caller's own arrays are used directly when they already qualify, so
+    the in-place updates land where the course's would.
+    """
+
+    def __init__(self, arrays):
+        self.arrays = arrays
+        self.work = {}
+        for key, arr in arrays.items():
+            direct = arr.dtype == np.float64 and arr.flags.c_contiguous and arr.flags.writeable
+            self.work[key] = arr if direct else np.ascontiguousarray(arr, dtype=np.float64)
+
+    def kernel_args(self):
+        """``Wax, Waa, Wya, b (n_a,), by (n_y,)``."""
+        w = self.work
+        return w["Wax"], w["Waa"], w["Wya"], w["b"].reshape(-1), w["by"].reshape(-1)
+
+    def write_back(self):
+        for key, arr in self.arrays.items():
+            if self.work[key] is not arr:
+                if not arr.flags.writeable:
+                    raise ValueError(f"parameters[{key!r}] is read-only but is updated in place")
+                arr[...] = self.work[key]
+
+
+def _indices(name, seq, size, allow_none):
+    """A list of character indices as int64 (``None`` -> -1 where allowed)."""
+    try:
+        values = [-1 if (v is None and allow_none) else v for v in seq]
+        out = np.array(values, dtype=np.int64) if values else np.empty(0, np.int64)
+    except (TypeError, ValueError, OverflowError):
+        raise TypeError(f"{name} must be a list of integer indices"
+                        + (" (None for a zero input)" if allow_none else "") + f", got {seq!r}") from None
+    if out.ndim != 1 or out.size == 0:
+        raise ValueError(f"{name} must be a non-empty list of indices, got {seq!r}")
+    low = -1 if allow_none else 0
+    bad = (out < low) | (out >= size)
+    if bad.any():
+        raise ValueError(f"{name}[{int(np.argmax(bad))}] = {out[bad][0]} is outside the vocabulary 0..{size - 1}")
+    return out
+
+
+def _as_state(name, a, n_a):
+    arr = np.asarray(a, dtype=np.float64)
+    if arr.shape != (n_a, 1):
+        raise ValueError(f"{name} must have shape (n_a, 1) = ({n_a}, 1), got {np.shape(a)}")
+    return np.ascontiguousarray(arr.reshape(n_a))
+
+
+# --- the graded functions --------------------------------------------------
+
+def rnn_forward(X, Y, a0, parameters, vocab_size=27):
+    """Forward pass over one example and its cross-entropy loss (compiled).
+
+    Parameters
+    ----------
+    X : list of input indices (``None`` for a zero input), length T.
+    Y : list of target indices, length T.
+    a0 : (n_a, 1) initial state.
+    parameters : dict ``Wax, Waa, Wya, b, by``.
+    vocab_size : int, n_x (checked against ``Wax``).
+
+    Returns
+    -------
+    loss : float
+    cache : ``(y_hat, a, x)`` dicts keyed by step as the course's
+        (``a[-1]`` is a copy of ``a0``; ``x[t]`` the one-hot inputs).
+    """
+    arrays, n_a, n_x, n_y = _check_parameters(parameters)
+    if vocab_size != n_x:
+        raise ValueError(f"vocab_size = {vocab_size} but parameters['Wax'] has n_x = {n_x} columns")
+    xs, ys = _indices("X", X, n_x, True), _indices("Y", Y, n_y, False)
+    if len(xs) != len(ys):
+        raise ValueError(f"X and Y must have the same length, got {len(xs)} and {len(ys)}")
+    a0_vec = _as_state("a0", a0, n_a)
+    w = _Working(arrays)
+    Wax, Waa, Wya, b, by = w.kernel_args()
+    T = len(xs)
+    a_hist, probs = np.empty((T + 1, n_a)), np.empty((T, n_y))
+    loss = _kernels.forward_loss(xs, ys, a0_vec, Wax, Waa, Wya, b, by, a_hist, probs)
+    a = {-1: np.array(a0, dtype=float, copy=True)}
+    x, y_hat = {}, {}
+    for t in range(T):
+        x[t] = np.zeros((vocab_size, 1))
+        if xs[t] >= 0:
+            x[t][xs[t]] = 1
+        a[t] = a_hist[t + 1].reshape(n_a, 1)
+        y_hat[t] = probs[t].reshape(n_y, 1)
+    return np.float64(loss), (y_hat, a, x)
+
+
+def rnn_backward(X, Y, parameters, cache):
+    """Backpropagation through time over one example (compiled).
+
+    Returns ``gradients`` (``dWax, dWaa, dWya, db, dby`` and ``da_next``,
+    the gradient reaching ``a0``) and the cache's ``a`` dict.
+    """
+    arrays, n_a, n_x, n_y = _check_parameters(parameters)
+    try:
+        y_hat, a, _ = cache
+        T = len(X)
+        probs = np.stack([np.asarray(y_hat[t], dtype=np.float64).reshape(n_y) for t in range(T)])
+        a_hist = np.stack([np.asarray(a[t - 1], dtype=np.float64).reshape(n_a) for t in range(T + 1)])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"cache must be the (y_hat, a, x) dicts of rnn_forward for these X ({exc})") from None
+    xs, ys = _indices("X", X, n_x, True), _indices("Y", Y, n_y, False)
+    if len(xs) != len(ys):
+        raise ValueError(f"X and Y must have the same length, got {len(xs)} and {len(ys)}")
+    w = _Working(arrays)
+    Wax, Waa, Wya, b, by = w.kernel_args()
+    g = {"dWax": np.empty((n_a, n_x)), "dWaa": np.empty((n_a, n_a)), "dWya": np.empty((n_y, n_a)),
+         "db": np.empty((n_a, 1)), "dby": np.empty((n_y, 1)), "da_next": np.empty((n_a, 1))}
+    _kernels.backward(xs, ys, Waa, Wya, a_hist, probs, g["dWax"], g["dWaa"], g["dWya"],
+                      g["db"].reshape(n_a), g["dby"].reshape(n_y), g["da_next"].reshape(n_a))
+    return g, a
+
+
+def clip(gradients, maxValue):
+    """Clip ``dWaa, dWax, dWya, db, dby`` to ``[-maxValue, maxValue]`` on a copy.
+
+    Returns a new dict with those five keys (as the 2021 course); the caller's
+    arrays are not changed.
+    """
+    missing = [k for k in GRADIENT_KEYS if k not in gradients]
+    if missing:
+        raise KeyError(f"gradients is missing {', '.join(map(repr, missing))} (expected {', '.join(GRADIENT_KEYS)})")
+    gradients = copy.deepcopy({k: gradients[k] for k in GRADIENT_KEYS})
+    for key in ("dWax", "dWaa", "dWya", "db", "dby"):
+        np.clip(gradients[key], -maxValue, maxValue, out=gradients[key])
+    return gradients
+
+
+def sample(parameters, char_to_ix, seed):
+    """Sample a sequence of character indices from the model (compiled).
+
+    Before the k-th draw numpy's global generator is seeded with
+    ``seed + 2k`` (the course's ``np.random.seed(counter + seed)``, both
+    incremented every step) and the index is drawn as ``np.random.choice``
+    does; the generator is left in the state the course leaves it in.
+    Stops at ``char_to_ix["\\n"]`` or after 50 characters (then appends it).
+
+    Returns the list of indices.
+    """
+    arrays, n_a, n_x, n_y = _check_parameters(parameters)
+    if n_x != n_y:
+        raise ValueError(f"sample feeds outputs back as inputs: n_x = {n_x} must equal n_y = {n_y}")
+    if "\n" not in char_to_ix:
+        raise KeyError("char_to_ix has no entry for the newline character '\\n'")
+    newline = char_to_ix["\n"]
+    last_seed = seed + 2 * (MAX_SAMPLE_LENGTH - 1) if isinstance(seed, (int, np.integer)) else None
+    if last_seed is None or seed < 0 or last_seed >= 2 ** 32:
+        raise ValueError(f"seed must be an integer in 0 .. 2**32 - {2 * MAX_SAMPLE_LENGTH - 1} "
+                         f"(the course reseeds numpy with seed + 2k), got {seed!r}")
+    Wax, Waa, Wya, b, by = _Working(arrays).kernel_args()
+    out = np.empty(MAX_SAMPLE_LENGTH + 1, np.int64)
+    count = _kernels.sample(Wax, Waa, Wya, b, by, newline, int(seed), MAX_SAMPLE_LENGTH, out)
+    if count < 0:
+        raise ValueError("probabilities are not finite: the parameters hold nan or inf (training diverged?)")
+    draws = min(count, MAX_SAMPLE_LENGTH)
+    np.random.seed(int(seed) + 2 * (draws - 1))  # leave numpy's generator as the course does
+    np.random.random_sample()
+    return [int(i) for i in out[:count]]
+
+
+def optimize(X, Y, a_prev, parameters, learning_rate=0.01):
+    """One training step (compiled): forward, loss, BPTT, clip to [-5, 5], SGD.
+
+    Updates ``parameters``' arrays **in place**, as the course does.
+
+    Returns
+    -------
+    loss : float
+    gradients : dict ``dWaa, dWax, dWya, db, dby`` (clipped).
+    a_last : (n_a, 1) the state after the last character.
+    """
+    arrays, n_a, n_x, n_y = _check_parameters(parameters)
+    xs, ys = _indices("X", X, n_x, True), _indices("Y", Y, n_y, False)
+    if len(xs) != len(ys):
+        raise ValueError(f"X and Y must have the same length, got {len(xs)} and {len(ys)}")
+    a0 = _as_state("a_prev", a_prev, n_a)
+    w = _Working(arrays)
+    Wax, Waa, Wya, b, by = w.kernel_args()
+    g = {"dWaa": np.empty((n_a, n_a)), "dWax": np.empty((n_a, n_x)), "dWya": np.empty((n_y, n_a)),
+         "db": np.empty((n_a, 1)), "dby": np.empty((n_y, 1))}
+    a_last = np.empty((n_a, 1))
+    loss = _kernels.optimize_one(xs, ys, a0, Wax, Waa, Wya, b, by, float(learning_rate), 5.0,
+                                 g["dWax"], g["dWaa"], g["dWya"], g["db"].reshape(n_a),
+                                 g["dby"].reshape(n_y), a_last.reshape(n_a))
+    w.write_back()
+    return np.float64(loss), g, a_last
+
+
+# --- training --------------------------------------------------------------
+
+def load_names():
+    """The course's 1536 dinosaur names (bundled ``dinos.txt``), lowercased as the course reads them.
+
+    The course's ``data.split("\\n")`` after ``data = open("dinos.txt").read().lower()``.
+    """
+    return resources.files("fastrnn").joinpath("data/dinos.txt").read_text(encoding="utf-8").lower().split("\n")
+
+
+def vocabulary(names):
+    """``char_to_ix, ix_to_char`` as the course builds them: sorted characters, newline first."""
+    chars = sorted(set("\n".join(names).lower()) | {"\n"})
+    return {ch: i for i, ch in enumerate(chars)}, {i: ch for i, ch in enumerate(chars)}
+
+
+def read_names(data_x):
+    """The examples of ``data_x``: a list of names, or a path to a text file of one name per line."""
+    if isinstance(data_x, (str, os.PathLike)) and (isinstance(data_x, os.PathLike) or "\n" not in data_x):
+        with open(data_x, encoding="utf-8") as f:
+            data_x = f.read().lower().split("\n")
+    elif isinstance(data_x, str):
+        data_x = data_x.split("\n")
+    return list(data_x)
+
+
+class CharTrainer:
+    """The course's ``model`` loop as resumable, compiled chunks of iterations.
+
+    Parameters
+    ----------
+    examples : list of str, in training order (``model`` shuffles them first).
+    char_to_ix : dict, character -> index (``"\\n"`` included).
+    parameters : dict ``Wax, Waa, Wya, b, by``, updated in place.
+    loss : float, the smoothed loss to start from.
+    learning_rate, max_value : SGD step and gradient clipping bound.
+    """
+
+    def __init__(self, examples, char_to_ix, parameters, loss, learning_rate=0.01, max_value=5.0):
+        arrays, n_a, n_x, n_y = _check_parameters(parameters)
+        if not examples:
+            raise ValueError("no training examples: the data is empty")
+        if "\n" not in char_to_ix:
+            raise KeyError("char_to_ix has no entry for the newline character '\\n'")
+        codes, starts = [], [0]
+        for name in examples:
+            for c in name:
+                if c not in char_to_ix:
+                    raise KeyError(f"character {c!r} of example {name!r} is not in char_to_ix")
+                codes.append(char_to_ix[c])
+            starts.append(len(codes))
+        self.codes, self.starts = np.array(codes, np.int64), np.array(starts, np.int64)
+        if self.codes.size and (self.codes.max() >= min(n_x, n_y) or self.codes.min() < 0):
+            raise ValueError(f"char_to_ix maps characters outside the model's vocabulary 0..{min(n_x, n_y) - 1}")
+        self.newline = char_to_ix["\n"]
+        self.parameters = parameters
+        self._working = _Working(arrays)
+        self.a_prev = np.zeros(n_a)
+        self.loss = float(loss)
+        self.learning_rate, self.max_value = float(learning_rate), float(max_value)
+        self.iteration = 0  # iterations run so far
+
+    def run(self, count):
+        """Run ``count`` iterations; returns their smoothed losses ``(count,)``."""
+        losses = np.empty(count)
+        if count > 0:
+            Wax, Waa, Wya, b, by = self._working.kernel_args()
+            self.loss = _kernels.train(self.codes, self.starts, self.newline, self.iteration, count, self.a_prev,
+                                       Wax, Waa, Wya, b, by, self.learning_rate, self.max_value,
+                                       self.loss, losses)
+            self._working.write_back()
+            self.iteration += count
+        return losses
+
+
+def model(data_x, ix_to_char, char_to_ix, num_iterations=35000, n_a=50, dino_names=7, vocab_size=27,
+          verbose=False):
+    """Train the character-level RNN as the course's ``model`` does (compiled).
+
+    Every 2000 iterations prints the smoothed loss and ``dino_names`` sampled
+    names.  ``data_x`` is the list of names (the course's ``data.split("\\n")``)
+    or a path to a text file of names.
+
+    Returns ``(parameters, last_dino_name)``.
+    """
+    if isinstance(num_iterations, bool) or not isinstance(num_iterations, (int, np.integer)) or num_iterations < 0:
+        raise ValueError(f"num_iterations must be a non-negative integer, got {num_iterations!r}")
+    parameters = initialize_parameters(n_a, vocab_size, vocab_size)
+    loss = get_initial_loss(vocab_size, dino_names)
+    examples = [x.strip() for x in read_names(data_x)]
+    np.random.seed(0)
+    np.random.shuffle(examples)
+    trainer = CharTrainer(examples, char_to_ix, parameters, loss)
+    n = len(examples)
+    events = set(range(0, num_iterations, PRINT_EVERY))
+    if verbose:
+        events |= {j for j in (0, n - 1, n) if j < num_iterations}
+    last_dino_name = "abc"
+    for j in sorted(events):
+        trainer.run(j + 1 - trainer.iteration)
+        if verbose and j in (0, n - 1, n):
+            _print_verbose(j, examples, char_to_ix)
+        if j % PRINT_EVERY == 0:
+            print("Iteration: %d, Loss: %f" % (j, trainer.loss) + "\n")
+            seed = 0
+            for _ in range(dino_names):
+                last_dino_name = get_sample(sample(parameters, char_to_ix, seed), ix_to_char)
+                print(last_dino_name.replace("\n", ""))
+                seed += 1
+            print("\n")
+    trainer.run(num_iterations - trainer.iteration)
+    return parameters, last_dino_name
+
+
+def _print_verbose(j, examples, char_to_ix):
+    """The course's ``verbose`` lines for iteration ``j``."""
+    idx = j % len(examples)
+    print("j = ", j, "idx = ", idx)
+    if j == 0:
+        single_example = examples[idx]
+        single_example_chars = [c for c in single_example]
+        single_example_ix = [char_to_ix[c] for c in single_example_chars]
+        X = [None] + single_example_ix
+        Y = X[1:] + [char_to_ix["\n"]]
+        print("single_example =", single_example)
+        print("single_example_chars", single_example_chars)
+        print("single_example_ix", single_example_ix)
+        print(" X = ", X, "\n", "Y =       ", Y, "\n")
