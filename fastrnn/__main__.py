@@ -1,12 +1,23 @@
-"""``python -m fastrnn``: check fastrnn against the course's numpy code and time both.
+"""``python -m fastrnn``: train the Dinosaurus Island model; check and time fastrnn.
 
 Sub-commands:
 
-``demo`` (the default)
-    run the notebooks' test recipes through fastrnn and the numpy code,
-    compare every output, and print a speed table (same run, ratios).
+``train`` (the default)
+    train the character-level model (``--cell rnn|lstm``) on the bundled
+    dinosaur names or ``--names FILE`` with a progress bar, print sampled
+    names, the wall time and the speedup over the course's numpy code
+    measured in the same run; ``--save``/``--load`` parameters, ``--plot``
+    the loss.
+``sample``
+    print names sampled from saved parameters.
+``check``
+    run the step-by-step notebook's recipes through fastrnn and the numpy
+    code, compare every output, and print a speed table (same run, ratios).
+
+Bad arguments or data give a one-line error and exit code 2.
 """
 import argparse
+import importlib.util
 import sys
 import time
 
@@ -122,7 +133,7 @@ def _fmt(seconds):
     return f"{seconds * 1e6:.1f} us" if seconds < 1e-3 else f"{seconds * 1e3:.2f} ms"
 
 
-def demo(args):
+def check(args):
     t0 = time.perf_counter()
     import fastrnn
     fastrnn.warmup()
@@ -137,23 +148,197 @@ def demo(args):
     return 0
 
 
+class UsageError(Exception):
+    """A bad argument or bad data: one line on stderr, exit code 2."""
+
+
+def _nonnegative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be non-negative, got {value}")
+    return value
+
+
+def _positive_int(text):
+    value = _nonnegative_int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def train(args):
+    from . import charmodel as cm
+    from . import charmodel_lstm as cl
+
+    if args.plot:
+        _require_matplotlib()
+    names = _read_names(args.names)
+    saved = _load(args.load) if args.load else None
+    if saved is not None and args.cell and args.cell != saved.cell:
+        raise UsageError(f"--load {args.load} holds a saved {saved.cell.upper()} model, not --cell {args.cell}")
+    cell = saved.cell if saved is not None else (args.cell or "rnn")
+    char_to_ix, ix_to_char = cm.vocabulary_of(saved.chars if saved is not None else cm.COURSE_CHARS)
+    examples = _check_vocabulary(names, char_to_ix, args.names)
+    trainer = (cl if cell == "lstm" else cm).make_trainer(
+        examples, char_to_ix, n_a=args.hidden, seed=args.seed,
+        parameters=saved.parameters if saved is not None else None)
+    print(f"Training a character-level {cell.upper()} (n_a = {trainer.n_a}) on {len(examples)} names "
+          f"for {args.iterations} iterations")
+    t0 = time.perf_counter()
+    trainer.run(0)  # compile, or load the compiled kernels from numba's cache
+    t_compile = time.perf_counter() - t0
+    losses = _train_with_progress(trainer, args.iterations)
+    t_train = time.perf_counter() - t0 - t_compile
+    print(f"Trained {args.iterations} iterations in {t_train:.2f} s "
+          f"({t_train / max(args.iterations, 1) * 1e6:.1f} us each; compiling/loading kernels took {t_compile:.2f} s); "
+          f"smoothed loss {trainer.loss:.4f}")
+    print(f"Sampled names (seeds {args.seed} .. {args.seed + args.count - 1}):")
+    for k in range(args.count):
+        print("  " + cm.get_sample(trainer.sample(args.seed + k), ix_to_char).strip())
+    if cell == "rnn" and args.compare:
+        fast, slow = cm.compare_speed(examples, char_to_ix, args.compare)
+        print(f"Speed over the course's numpy code (same run, {args.compare} iterations each): "
+              f"{slow * 1e6:.0f} us -> {fast * 1e6:.1f} us per iteration, {slow / fast:.1f}x")
+    elif cell == "lstm":
+        print("(The course has no numpy LSTM char model to compare with; "
+              "`python -m fastrnn train --cell rnn` reports the RNN's speedup.)")
+    if args.save:
+        cm.save_parameters(args.save, cell, trainer.parameters, "".join(sorted(char_to_ix, key=char_to_ix.get)))
+        print(f"Saved the parameters to {args.save}")
+    if args.plot:
+        _plot(losses, args.plot, cell)
+        print(f"Plotted the loss to {args.plot}")
+    return 0
+
+
+def sample(args):
+    from . import charmodel as cm
+    from . import charmodel_lstm as cl
+
+    saved = _load(args.load)
+    char_to_ix, ix_to_char = cm.vocabulary_of(saved.chars)
+    module = cl if saved.cell == "lstm" else cm
+    for k in range(args.count):
+        print(cm.get_sample(module.sample(saved.parameters, char_to_ix, args.seed + k), ix_to_char).strip())
+    return 0
+
+
+def _load(path):
+    from . import charmodel as cm
+
+    try:
+        return cm.load_parameters(path)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _read_names(path):
+    from . import charmodel as cm
+
+    if path is None:
+        return cm.load_names()
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read --names {path}: {exc}") from None
+    return text.lower().split("\n")
+
+
+def _check_vocabulary(names, char_to_ix, source):
+    examples = [name.strip() for name in names]
+    if not any(examples):
+        raise UsageError(f"no names in {source or 'the data'}: it is empty")
+    for line, name in enumerate(examples, 1):
+        for c in name:
+            if c not in char_to_ix:
+                raise UsageError(f"{source or 'the data'} line {line}: character {c!r} of {name!r} is outside the "
+                                 f"vocabulary (newline and {''.join(k for k in char_to_ix if k != chr(10))})")
+    return examples
+
+
+def _train_with_progress(trainer, iterations, chunk=500):
+    from tqdm import tqdm
+
+    losses = []
+    with tqdm(total=iterations, unit="it", desc="training", smoothing=0.1) as bar:
+        done = 0
+        while done < iterations:
+            step = min(chunk, iterations - done)
+            losses.append(trainer.run(step))
+            done += step
+            bar.update(step)
+            bar.set_postfix(loss=f"{trainer.loss:.3f}")
+    return np.concatenate(losses) if losses else np.empty(0)
+
+
+def _require_matplotlib():
+    if importlib.util.find_spec("matplotlib") is None:
+        raise UsageError("--plot needs matplotlib: pip install 'fastrnn[plot]'")
+
+
+def _plot(losses, path, cell):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot(np.arange(len(losses)), losses)
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("smoothed loss")
+    ax.set_title(f"fastrnn: character-level {cell.upper()} on dinosaur names")
+    try:
+        fig.savefig(path, dpi=100)
+    except OSError as exc:
+        raise UsageError(f"cannot write --plot {path}: {exc}") from None
+    finally:
+        plt.close(fig)
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="python -m fastrnn", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command")
-    d = sub.add_parser("demo", help="check against the numpy course code and print a speed table (default)")
-    d.add_argument("--quick", action="store_true", help="only the small shapes, shorter timing")
+    t = sub.add_parser("train", help="train the Dinosaurus Island model (default)")
+    t.add_argument("--cell", choices=("rnn", "lstm"), default=None, help="recurrent cell (default rnn)")
+    t.add_argument("--iterations", type=_nonnegative_int, default=35000, help="SGD/Adam steps (default 35000)")
+    t.add_argument("--seed", type=_nonnegative_int, default=0,
+                   help="weights drawn after np.random.seed(SEED + 1), names shuffled after np.random.seed(SEED), "
+                        "sampled with seeds SEED, SEED + 1, ... (default 0: the course's run)")
+    t.add_argument("--hidden", type=_positive_int, default=50, help="hidden units n_a (default 50)")
+    t.add_argument("--names", metavar="FILE", help="text file of names, one per line (default: the bundled dinos.txt)")
+    t.add_argument("--count", type=_nonnegative_int, default=7, help="names to sample at the end (default 7)")
+    t.add_argument("--compare", type=_nonnegative_int, default=300, metavar="N",
+                   help="iterations of the speed comparison with the numpy code (default 300; 0 skips it)")
+    t.add_argument("--save", metavar="FILE.npz", help="save the trained parameters")
+    t.add_argument("--load", metavar="FILE.npz", help="start from saved parameters")
+    t.add_argument("--plot", metavar="FILE.png", help="plot the smoothed loss (needs matplotlib)")
+    s = sub.add_parser("sample", help="print names sampled from saved parameters")
+    s.add_argument("--load", metavar="FILE.npz", required=True, help="parameters saved by train --save")
+    s.add_argument("--count", type=_nonnegative_int, default=7, help="how many names (default 7)")
+    s.add_argument("--seed", type=_nonnegative_int, default=0, help="first sampling seed (default 0)")
+    c = sub.add_parser("check", help="check against the numpy course code and print a speed table")
+    c.add_argument("--quick", action="store_true", help="only the small shapes, shorter timing")
     return parser
 
 
-COMMANDS = {"demo": demo}
+COMMANDS = {"train": train, "sample": sample, "check": check}
 
 
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
-        argv.insert(0, "demo")  # the default sub-command, with its options
-    args = build_parser().parse_args(argv)
-    return COMMANDS[args.command](args)
+        argv.insert(0, "train")  # the default sub-command, with its options
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except UsageError as exc:
+        print(f"{parser.prog} {args.command}: error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ line); ``load_names()`` reads the bundled 1536 dinosaur names and
 """
 import copy
 import os
+import time
+from collections import namedtuple
 from importlib import resources
 
 import numpy as np
@@ -40,6 +42,9 @@ __all__ = [
     "rnn_forward", "rnn_backward", "clip", "sample", "optimize", "model",
     "load_names", "vocabulary", "CharTrainer",
 ]
+
+#: The course's vocabulary: newline, then a-z (``char_to_ix["\\n"] == 0``).
+COURSE_CHARS = "\n" + "abcdefghijklmnopqrstuvwxyz"
 
 #: Keys and shapes of the char model's parameters.
 PARAMETERS = {"Wax": ("n_a", "n_x"), "Waa": ("n_a", "n_a"), "Wya": ("n_y", "n_a"),
@@ -289,16 +294,22 @@ def sample(parameters, char_to_ix, seed):
     arrays, n_a, n_x, n_y = _check_parameters(parameters)
     if n_x != n_y:
         raise ValueError(f"sample feeds outputs back as inputs: n_x = {n_x} must equal n_y = {n_y}")
+    Wax, Waa, Wya, b, by = _Working(arrays).kernel_args()
+    return _draw_sample(lambda s, m, out: _kernels.sample(Wax, Waa, Wya, b, by, char_to_ix["\n"], s, m, out),
+                        char_to_ix, seed)
+
+
+def _draw_sample(run_kernel, char_to_ix, seed):
+    """Shared by the RNN and LSTM samplers: check ``seed``, run
+    ``run_kernel(seed, max_length, out)``, leave numpy's generator as the course does."""
     if "\n" not in char_to_ix:
         raise KeyError("char_to_ix has no entry for the newline character '\\n'")
-    newline = char_to_ix["\n"]
     last_seed = seed + 2 * (MAX_SAMPLE_LENGTH - 1) if isinstance(seed, (int, np.integer)) else None
     if last_seed is None or seed < 0 or last_seed >= 2 ** 32:
         raise ValueError(f"seed must be an integer in 0 .. 2**32 - {2 * MAX_SAMPLE_LENGTH - 1} "
                          f"(the course reseeds numpy with seed + 2k), got {seed!r}")
-    Wax, Waa, Wya, b, by = _Working(arrays).kernel_args()
     out = np.empty(MAX_SAMPLE_LENGTH + 1, np.int64)
-    count = _kernels.sample(Wax, Waa, Wya, b, by, newline, int(seed), MAX_SAMPLE_LENGTH, out)
+    count = run_kernel(int(seed), MAX_SAMPLE_LENGTH, out)
     if count < 0:
         raise ValueError("probabilities are not finite: the parameters hold nan or inf (training diverged?)")
     draws = min(count, MAX_SAMPLE_LENGTH)
@@ -351,6 +362,11 @@ def vocabulary(names):
     return {ch: i for i, ch in enumerate(chars)}, {i: ch for i, ch in enumerate(chars)}
 
 
+def vocabulary_of(chars):
+    """``char_to_ix, ix_to_char`` for the characters of ``chars`` in that order."""
+    return {ch: i for i, ch in enumerate(chars)}, dict(enumerate(chars))
+
+
 def read_names(data_x):
     """The examples of ``data_x``: a list of names, or a path to a text file of one name per line."""
     if isinstance(data_x, (str, os.PathLike)) and (isinstance(data_x, os.PathLike) or "\n" not in data_x):
@@ -359,6 +375,26 @@ def read_names(data_x):
     elif isinstance(data_x, str):
         data_x = data_x.split("\n")
     return list(data_x)
+
+
+def encode_examples(examples, char_to_ix, vocab_size):
+    """``codes`` (all characters' indices, int64), ``starts`` (where each example
+    begins, plus the end) and the newline's index."""
+    if not examples:
+        raise ValueError("no training examples: the data is empty")
+    if "\n" not in char_to_ix:
+        raise KeyError("char_to_ix has no entry for the newline character '\\n'")
+    codes, starts = [], [0]
+    for name in examples:
+        for c in name:
+            if c not in char_to_ix:
+                raise KeyError(f"character {c!r} of example {name!r} is not in char_to_ix")
+            codes.append(char_to_ix[c])
+        starts.append(len(codes))
+    codes = np.array(codes, np.int64)
+    if max(codes.max(initial=0), char_to_ix["\n"]) >= vocab_size or codes.min(initial=0) < 0:
+        raise ValueError(f"char_to_ix maps characters outside the model's vocabulary 0..{vocab_size - 1}")
+    return codes, np.array(starts, np.int64), char_to_ix["\n"]
 
 
 class CharTrainer:
@@ -375,38 +411,32 @@ class CharTrainer:
 
     def __init__(self, examples, char_to_ix, parameters, loss, learning_rate=0.01, max_value=5.0):
         arrays, n_a, n_x, n_y = _check_parameters(parameters)
-        if not examples:
-            raise ValueError("no training examples: the data is empty")
-        if "\n" not in char_to_ix:
-            raise KeyError("char_to_ix has no entry for the newline character '\\n'")
-        codes, starts = [], [0]
-        for name in examples:
-            for c in name:
-                if c not in char_to_ix:
-                    raise KeyError(f"character {c!r} of example {name!r} is not in char_to_ix")
-                codes.append(char_to_ix[c])
-            starts.append(len(codes))
-        self.codes, self.starts = np.array(codes, np.int64), np.array(starts, np.int64)
-        if self.codes.size and (self.codes.max() >= min(n_x, n_y) or self.codes.min() < 0):
-            raise ValueError(f"char_to_ix maps characters outside the model's vocabulary 0..{min(n_x, n_y) - 1}")
-        self.newline = char_to_ix["\n"]
+        self.codes, self.starts, self.newline = encode_examples(examples, char_to_ix, min(n_x, n_y))
         self.parameters = parameters
         self._working = _Working(arrays)
         self.a_prev = np.zeros(n_a)
         self.loss = float(loss)
         self.learning_rate, self.max_value = float(learning_rate), float(max_value)
         self.iteration = 0  # iterations run so far
+        self.n_a = n_a
+
+    def sample(self, seed):
+        """:func:`sample` from the current parameters."""
+        char_to_ix = {"\n": self.newline}
+        return sample(self.parameters, char_to_ix, seed)
 
     def run(self, count):
-        """Run ``count`` iterations; returns their smoothed losses ``(count,)``."""
+        """Run ``count`` iterations; returns their smoothed losses ``(count,)``.
+
+        ``run(0)`` only compiles the kernel (or loads it from numba's cache).
+        """
         losses = np.empty(count)
-        if count > 0:
-            Wax, Waa, Wya, b, by = self._working.kernel_args()
-            self.loss = _kernels.train(self.codes, self.starts, self.newline, self.iteration, count, self.a_prev,
-                                       Wax, Waa, Wya, b, by, self.learning_rate, self.max_value,
-                                       self.loss, losses)
-            self._working.write_back()
-            self.iteration += count
+        Wax, Waa, Wya, b, by = self._working.kernel_args()
+        self.loss = _kernels.train(self.codes, self.starts, self.newline, self.iteration, count, self.a_prev,
+                                   Wax, Waa, Wya, b, by, self.learning_rate, self.max_value,
+                                   self.loss, losses)
+        self._working.write_back()
+        self.iteration += count
         return losses
 
 
@@ -420,14 +450,22 @@ def model(data_x, ix_to_char, char_to_ix, num_iterations=35000, n_a=50, dino_nam
 
     Returns ``(parameters, last_dino_name)``.
     """
+    return run_model(lambda: initialize_parameters(n_a, vocab_size, vocab_size), CharTrainer, sample,
+                     data_x, ix_to_char, char_to_ix, num_iterations, dino_names, vocab_size, verbose)
+
+
+def run_model(initialize, trainer_class, sample_names, data_x, ix_to_char, char_to_ix, num_iterations,
+              dino_names, vocab_size, verbose):
+    """The course's ``model`` loop for any cell: ``initialize()`` draws the
+    parameters, then the names are shuffled under ``np.random.seed(0)`` and
+    ``trainer_class`` (see :class:`CharTrainer`) runs the iterations."""
     if isinstance(num_iterations, bool) or not isinstance(num_iterations, (int, np.integer)) or num_iterations < 0:
         raise ValueError(f"num_iterations must be a non-negative integer, got {num_iterations!r}")
-    parameters = initialize_parameters(n_a, vocab_size, vocab_size)
-    loss = get_initial_loss(vocab_size, dino_names)
     examples = [x.strip() for x in read_names(data_x)]
+    parameters = initialize()
     np.random.seed(0)
     np.random.shuffle(examples)
-    trainer = CharTrainer(examples, char_to_ix, parameters, loss)
+    trainer = trainer_class(examples, char_to_ix, parameters, get_initial_loss(vocab_size, dino_names))
     n = len(examples)
     events = set(range(0, num_iterations, PRINT_EVERY))
     if verbose:
@@ -441,12 +479,12 @@ def model(data_x, ix_to_char, char_to_ix, num_iterations=35000, n_a=50, dino_nam
             print("Iteration: %d, Loss: %f" % (j, trainer.loss) + "\n")
             seed = 0
             for _ in range(dino_names):
-                last_dino_name = get_sample(sample(parameters, char_to_ix, seed), ix_to_char)
+                last_dino_name = get_sample(sample_names(trainer.parameters, char_to_ix, seed), ix_to_char)
                 print(last_dino_name.replace("\n", ""))
                 seed += 1
             print("\n")
     trainer.run(num_iterations - trainer.iteration)
-    return parameters, last_dino_name
+    return trainer.parameters, last_dino_name
 
 
 def _print_verbose(j, examples, char_to_ix):
@@ -463,3 +501,79 @@ def _print_verbose(j, examples, char_to_ix):
         print("single_example_chars", single_example_chars)
         print("single_example_ix", single_example_ix)
         print(" X = ", X, "\n", "Y =       ", Y, "\n")
+
+
+def make_trainer(examples, char_to_ix, n_a=50, seed=0, parameters=None):
+    """A :class:`CharTrainer` set up as the course's ``model`` for ``seed = 0``.
+
+    Weights are drawn as :func:`initialize_parameters` does but after
+    ``np.random.seed(seed + 1)`` (unless ``parameters`` are given); the
+    examples are shuffled after ``np.random.seed(seed)``.
+    """
+    vocab_size = len(char_to_ix)
+    if parameters is None:
+        np.random.seed(seed + 1)
+        parameters = {"Wax": np.random.randn(n_a, vocab_size) * 0.01,
+                      "Waa": np.random.randn(n_a, n_a) * 0.01,
+                      "Wya": np.random.randn(vocab_size, n_a) * 0.01,
+                      "b": np.zeros((n_a, 1)), "by": np.zeros((vocab_size, 1))}
+    examples = list(examples)
+    np.random.seed(seed)
+    np.random.shuffle(examples)
+    return CharTrainer(examples, char_to_ix, parameters, get_initial_loss(vocab_size, 7))
+
+
+def compare_speed(examples, char_to_ix, iterations=300):
+    """Seconds per training iteration, ``(fastrnn, the course's numpy code)``, measured now.
+
+    Both run the course's loop (``optimize`` on examples in order, state
+    carried) for ``iterations`` steps from the course's initial weights.
+    """
+    from . import numpy_charmodel as course
+
+    n_x = len(char_to_ix)
+    newline = char_to_ix["\n"]
+    trainer = CharTrainer(examples, char_to_ix, initialize_parameters(50, n_x, n_x), 0.0)
+    trainer.run(1)
+    t0 = time.perf_counter()
+    trainer.run(iterations)
+    fast = (time.perf_counter() - t0) / iterations
+    parameters = course.initialize_parameters(50, n_x, n_x)
+    a_prev = np.zeros((50, 1))
+    t0 = time.perf_counter()
+    for j in range(iterations):
+        X = [None] + [char_to_ix[c] for c in examples[j % len(examples)]]
+        _, _, a_prev = course.optimize(X, X[1:] + [newline], a_prev, parameters)
+    slow = (time.perf_counter() - t0) / iterations
+    return fast, slow
+
+
+#: What :func:`load_parameters` returns.
+Saved = namedtuple("Saved", "cell parameters chars")
+
+
+def save_parameters(path, cell, parameters, chars):
+    """Save a char model's ``parameters`` with its ``cell`` ("rnn"/"lstm") and vocabulary ``chars``."""
+    np.savez(path, __cell__=np.array(cell), __chars__=np.array(chars),
+             **{k: np.asarray(v) for k, v in parameters.items()})
+
+
+def load_parameters(path):
+    """Read what :func:`save_parameters` wrote; returns ``Saved(cell, parameters, chars)``.
+
+    Raises ValueError for a file that is not such a save.
+    """
+    from . import charmodel_lstm
+
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            cell, chars = str(f["__cell__"]), str(f["__chars__"])
+            parameters = {k: f[k] for k in f.files if not k.startswith("__")}
+    except (OSError, ValueError, KeyError) as exc:
+        raise ValueError(f"cannot load char model parameters from {path}: {exc}") from None
+    keys = {"rnn": PARAMETERS, "lstm": charmodel_lstm.PARAMETERS}.get(cell)
+    if keys is None or set(keys) - set(parameters):
+        raise ValueError(f"{path} is not a fastrnn char model save (cell {cell!r}, keys {sorted(parameters)})")
+    if "\n" not in chars:
+        raise ValueError(f"{path}: the saved vocabulary has no newline")
+    return Saved(cell, parameters, chars)

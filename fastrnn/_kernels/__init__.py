@@ -9,6 +9,6 @@ allocated.
 Every kernel module is imported here, so that a stale disk cache (see
 :data:`._jit.SOURCES_DIGEST`) is flushed for all of them at once.
 """
-from . import activations, charmodel, linalg, lstm, rnn
+from . import activations, charmodel, charmodel_lstm, linalg, lstm, rnn
 
-__all__ = ["activations", "charmodel", "linalg", "lstm", "rnn"]
+__all__ = ["activations", "charmodel", "charmodel_lstm", "linalg", "lstm", "rnn"]

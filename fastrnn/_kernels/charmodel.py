@@ -282,16 +282,39 @@ def train(codes, starts, newline, first, count, a_prev, Wax, Waa, Wya, b, by,
 
 
 @kernel
+def draw_index(p, cdf, seed):
+    """``np.random.choice(len(p), p=p)`` after ``np.random.seed(seed)``, on numba's generator.
+
+    numba's generator is the same MT19937 as numpy's legacy one and gives
+    the same numbers for the same seed.  As numpy: ``cdf`` is the cumulative
+    sum divided by its last entry, the index the first ``i`` with
+    ``u < cdf[i]``.  Returns -1 if a probability is not finite.
+    """
+    n = p.shape[0]
+    total = 0.0
+    for c in range(n):
+        if not np.isfinite(p[c]):
+            return -1
+        total += p[c]
+        cdf[c] = total
+    for c in range(n):
+        cdf[c] = cdf[c] / cdf[n - 1]
+    np.random.seed(seed)
+    u = np.random.random()
+    idx = 0
+    while idx < n - 1 and cdf[idx] <= u:
+        idx += 1
+    return idx
+
+
+@kernel
 def sample(Wax, Waa, Wya, b, by, newline, seed, max_length, out):
     """The course's ``sample``: indices into ``out``, returns how many.
 
-    Before draw ``k`` numba's generator (the same MT19937 as numpy's legacy
-    one, which gives the same numbers for the same seed) is seeded with
-    ``seed + 2 k``, as the course's ``np.random.seed(counter + seed)`` with
-    both incremented each step.  The index is ``np.random.choice``'s:
-    the first ``i`` with ``u < cdf[i]``, ``cdf`` the cumulative sum divided by
-    its last entry.  Stops after the newline or ``max_length`` draws
-    (then appends a newline).  Returns -1 if a probability is not finite.
+    Draw ``k`` uses seed ``seed + 2 k``, as the course's
+    ``np.random.seed(counter + seed)`` with both incremented each step.
+    Stops after the newline or ``max_length`` draws (then appends a
+    newline).  Returns -1 if a probability is not finite.
     """
     n_a = Waa.shape[0]
     n_y = by.shape[0]
@@ -308,19 +331,9 @@ def sample(Wax, Waa, Wya, b, by, newline, seed, max_length, out):
     count = 0
     while idx != newline and count != max_length:
         cell_step(idx, a_prev, Wax, WaaT, b, WyaT, by, a, p, ws)
-        total = 0.0
-        for c in range(n_y):
-            if not np.isfinite(p[c]):
-                return -1
-            total += p[c]
-            cdf[c] = total
-        for c in range(n_y):
-            cdf[c] = cdf[c] / cdf[n_y - 1]
-        np.random.seed(seed + 2 * count)
-        u = np.random.random()
-        idx = 0
-        while idx < n_y - 1 and cdf[idx] <= u:
-            idx += 1
+        idx = draw_index(p, cdf, seed + 2 * count)
+        if idx < 0:
+            return -1
         out[count] = idx
         a_prev[:] = a
         count += 1

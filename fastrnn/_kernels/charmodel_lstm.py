@@ -1,0 +1,175 @@
+"""Character-level LSTM: compiled loss and gradients, Adam steps and sampling.
+
+The LSTM of :mod:`.lstm` with batch size 1 and one-hot inputs, an output
+layer ``p<t> = softmax(Wy a<t> + by)`` and the loss
+``-sum_t log p<t>[ys[t]]``.  Gate weights are stacked ``[Wf; Wi; Wc; Wo]``
+and split into ``Wa (4 n_a, n_a)`` and ``Wx (4 n_a, n_x)`` as there.
+
+Training state is one tuple of arrays, ``params = (Wa, Wx, b, Wy, by)``
+(biases flattened), with Adam moments ``v`` and ``s`` of the same shapes.
+"""
+import numpy as np
+
+from ._jit import kernel
+from .charmodel import draw_index
+from .lstm import lstm_backward, lstm_forward
+
+
+@kernel
+def workspace(n_x, n_a, n_y, T_max):
+    """Buffers for :func:`loss_and_gradients` with sequences up to ``T_max``."""
+    return (np.zeros((T_max, 1, n_x)),                     # one-hot inputs
+            np.empty((T_max + 1, 1, n_a)), np.empty((T_max + 1, 1, n_a)),  # a, c histories
+            np.empty((T_max, 1, 4 * n_a)), np.empty((T_max, 1, n_y)),     # gates, outputs
+            np.empty((T_max, 1, n_a)), np.empty((T_max, 1, 4 * n_a)),     # da, dgates
+            np.empty((T_max, 1, n_x)), np.empty((1, n_a)), np.empty((1, n_a)),  # dx, da0, dc0
+            np.empty(n_y))                                  # dy
+
+
+@kernel
+def transposed(params):
+    """Contiguous ``WxT, WaT, WyT`` for the forward kernel."""
+    Wa, Wx, _, Wy, _ = params
+    return np.ascontiguousarray(Wx.T), np.ascontiguousarray(Wa.T), np.ascontiguousarray(Wy.T)
+
+
+@kernel
+def loss_and_gradients(xs, ys, a0, c0, params, WxT, WaT, WyT, grads, work):
+    """Forward and backward over one example; returns the loss.
+
+    ``a0, c0 (1, n_a)`` start the sequence; ``grads = (dWa, dWx, db, dWy, dby)``
+    receive the gradients; ``work[1][T], work[2][T]`` are the last a and c.
+    """
+    Wa, Wx, b, Wy, by = params
+    dWa, dWx, db, dWy, dby = grads
+    x, a_hist, c_hist, gates, y, da, dgates, dx, da0, dc0, dy = work
+    T = xs.shape[0]
+    n_y = by.shape[0]
+    n_a = a0.shape[1]
+    xT = x[:T]
+    xT[:] = 0.0
+    for t in range(T):
+        if xs[t] >= 0:
+            xT[t, 0, xs[t]] = 1.0
+    a_hist[0] = a0
+    c_hist[0] = c0
+    lstm_forward(xT, a_hist[0], c_hist[0], WxT, WaT, b, WyT, by,
+                 a_hist[1:T + 1], c_hist[1:T + 1], gates[:T], y[:T])
+    loss = 0.0
+    dWy[:] = 0.0
+    dby[:] = 0.0
+    for t in range(T):
+        loss -= np.log(y[t, 0, ys[t]])
+        dy[:] = y[t, 0]
+        dy[ys[t]] -= 1.0
+        a_t = a_hist[t + 1, 0]
+        da_t = da[t, 0]
+        da_t[:] = 0.0
+        for k in range(n_y):
+            dyk = dy[k]
+            w_row = Wy[k]
+            g_row = dWy[k]
+            for i in range(n_a):
+                da_t[i] += w_row[i] * dyk
+                g_row[i] += dyk * a_t[i]
+            dby[k] += dyk
+    lstm_backward(da[:T], np.zeros((1, n_a)), a_hist[:T], c_hist[1:T + 1], c_hist[:T], gates[:T], xT,
+                  Wa, Wx, dgates[:T], dx[:T], da0, dc0, dWa, dWx, db)
+    return loss
+
+
+@kernel
+def clip_and_adam_array(p, g, v, s, c1, c2, lr, beta1, beta2, epsilon, max_value):
+    """:func:`clip_and_adam` for one array (all four of the same shape, contiguous)."""
+    p, g, v, s = p.reshape(p.size), g.reshape(g.size), v.reshape(v.size), s.reshape(s.size)
+    for i in range(p.shape[0]):
+        gi = g[i]
+        if gi > max_value:
+            gi = max_value
+        elif gi < -max_value:
+            gi = -max_value
+        g[i] = gi
+        v[i] = beta1 * v[i] + (1 - beta1) * gi
+        s[i] = beta2 * s[i] + (1 - beta2) * gi ** 2
+        p[i] = p[i] - lr * (v[i] / c1) / np.sqrt(s[i] / c2 + epsilon)
+
+
+@kernel
+def clip_and_adam(params, grads, v, s, step, lr, beta1, beta2, epsilon, max_value):
+    """Clip every gradient to ``[-max_value, max_value]`` (in ``grads``), then one
+    Adam step (the course's update, epsilon inside the square root), in place."""
+    c1 = 1.0 - beta1 ** step
+    c2 = 1.0 - beta2 ** step
+    clip_and_adam_array(params[0], grads[0], v[0], s[0], c1, c2, lr, beta1, beta2, epsilon, max_value)
+    clip_and_adam_array(params[1], grads[1], v[1], s[1], c1, c2, lr, beta1, beta2, epsilon, max_value)
+    clip_and_adam_array(params[2], grads[2], v[2], s[2], c1, c2, lr, beta1, beta2, epsilon, max_value)
+    clip_and_adam_array(params[3], grads[3], v[3], s[3], c1, c2, lr, beta1, beta2, epsilon, max_value)
+    clip_and_adam_array(params[4], grads[4], v[4], s[4], c1, c2, lr, beta1, beta2, epsilon, max_value)
+
+
+@kernel
+def train(codes, starts, newline, first, count, a_prev, c_prev, params, v, s, step,
+          lr, beta1, beta2, epsilon, max_value, smoothed, losses):
+    """Iterations ``first .. first+count-1``: examples in order as the RNN's
+    :func:`.charmodel.train`, states carried, one Adam step each (the step
+    count continues from ``step``).  ``losses[i]`` receives the smoothed
+    loss; returns the last one."""
+    n_examples = starts.shape[0] - 1
+    Wa, Wx, b, Wy, by = params
+    n_a, n_x, n_y = Wa.shape[1], Wx.shape[1], Wy.shape[0]
+    T_max = 1
+    for e in range(n_examples):
+        T_max = max(T_max, starts[e + 1] - starts[e] + 1)
+    work = workspace(n_x, n_a, n_y, T_max)
+    grads = (np.empty_like(Wa), np.empty_like(Wx), np.empty_like(b), np.empty_like(Wy), np.empty_like(by))
+    xs_buf = np.empty(T_max, np.int64)
+    ys_buf = np.empty(T_max, np.int64)
+    for it in range(count):
+        e = (first + it) % n_examples
+        lo, hi = starts[e], starts[e + 1]
+        T = hi - lo + 1
+        xs, ys = xs_buf[:T], ys_buf[:T]
+        xs[0] = -1
+        xs[1:] = codes[lo:hi]
+        ys[:T - 1] = codes[lo:hi]
+        ys[T - 1] = newline
+        WxT, WaT, WyT = transposed(params)
+        loss = loss_and_gradients(xs, ys, a_prev, c_prev, params, WxT, WaT, WyT, grads, work)
+        a_prev[:] = work[1][T]
+        c_prev[:] = work[2][T]
+        clip_and_adam(params, grads, v, s, step + it + 1, lr, beta1, beta2, epsilon, max_value)
+        smoothed = smoothed * 0.999 + loss * 0.001
+        losses[it] = smoothed
+    return smoothed
+
+
+@kernel
+def sample(params, newline, seed, max_length, out):
+    """As :func:`.charmodel.sample`, with the LSTM cell (states start at zero)."""
+    Wa, Wx, b, Wy, by = params
+    n_a, n_x, n_y = Wa.shape[1], Wx.shape[1], Wy.shape[0]
+    WxT, WaT, WyT = transposed(params)
+    x = np.zeros((1, 1, n_x))
+    a = np.zeros((2, 1, n_a))
+    c = np.zeros((2, 1, n_a))
+    gates = np.empty((1, 1, 4 * n_a))
+    y = np.empty((1, 1, n_y))
+    cdf = np.empty(n_y)
+    idx = -1
+    count = 0
+    while idx != newline and count != max_length:
+        x[:] = 0.0
+        if idx >= 0:
+            x[0, 0, idx] = 1.0
+        lstm_forward(x, a[0], c[0], WxT, WaT, b, WyT, by, a[1:], c[1:], gates, y)
+        idx = draw_index(y[0, 0], cdf, seed + 2 * count)
+        if idx < 0:
+            return -1
+        out[count] = idx
+        a[0] = a[1]
+        c[0] = c[1]
+        count += 1
+    if count == max_length:
+        out[count] = newline
+        count += 1
+    return count
