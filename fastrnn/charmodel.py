@@ -137,6 +137,9 @@ def update_parameters(parameters, gradients, lr):
 
 def _check_parameters(parameters):
     """The parameters' arrays and sizes ``(n_a, n_x, n_y)``, with the course's shapes checked."""
+    fast = _plain_parameters(parameters)
+    if fast is not None:
+        return fast
     dims = Dims()
     arrays = read_parameters(parameters, PARAMETERS, dims)
     for key, arr in arrays.items():
@@ -144,6 +147,26 @@ def _check_parameters(parameters):
             raise TypeError(f"parameters[{key!r}] must hold floats (it is updated in place), "
                             f"got dtype {arr.dtype}")
     return arrays, dims["n_a"], dims["n_x"], dims["n_y"]
+
+
+def _plain_parameters(parameters):
+    """The common case, checked in a few microseconds: a dict of float64
+    ndarrays of consistent shapes.  None for anything else (the detailed
+    checks then run and raise the errors)."""
+    if type(parameters) is not dict:
+        return None
+    try:
+        Wax, Waa, Wya, b, by = (parameters[k] for k in PARAMETERS)
+    except KeyError:
+        return None
+    arrays = (Wax, Waa, Wya, b, by)
+    if not all(type(v) is np.ndarray and v.dtype == np.float64 and v.ndim == 2 for v in arrays):
+        return None
+    (n_a, n_x), n_y = Wax.shape, Wya.shape[0]
+    if n_a and n_x and n_y and Waa.shape == (n_a, n_a) and Wya.shape == (n_y, n_a) and b.shape == (n_a, 1) \
+            and by.shape == (n_y, 1):
+        return dict(zip(PARAMETERS, arrays)), n_a, n_x, n_y
+    return None
 
 
 class _Working:
@@ -177,6 +200,11 @@ def _indices(name, seq, size, allow_none):
     """A list of character indices as int64 (``None`` -> -1 where allowed)."""
     try:
         values = [-1 if (v is None and allow_none) else v for v in seq]
+        if values and all(type(v) is int for v in values):  # the common case, checked quickly
+            if min(values) >= (-1 if allow_none else 0) and max(values) < size:
+                return np.array(values, dtype=np.int64)
+        elif any(isinstance(v, (float, np.floating)) for v in values):
+            raise TypeError
         out = np.array(values, dtype=np.int64) if values else np.empty(0, np.int64)
     except (TypeError, ValueError, OverflowError):
         raise TypeError(f"{name} must be a list of integer indices"
