@@ -21,10 +21,12 @@ __all__ = [
 ]
 
 
-def warmup(dtypes=("float64", "float32")):
+def warmup(dtypes=("float64", "float32"), char_models=True):
     """Compile (or load from numba's disk cache) every kernel for ``dtypes``.
 
-    Runs each public function once on tiny inputs.  Returns the seconds spent.
+    Runs each public function once on tiny inputs; with ``char_models`` also
+    the Dinosaurus Island kernels (RNN and LSTM, float64).  Returns the
+    seconds spent.
     """
     import time
 
@@ -41,4 +43,23 @@ def warmup(dtypes=("float64", "float32")):
                 cell_backward(da[:, :, 0], cell_forward(x[:, :, 0], a0, p)[2])
             else:
                 cell_backward(da[:, :, 0], da[:, :, 0], cell_forward(x[:, :, 0], a0, a0, p)[3])
+    if char_models:
+        _warm_char_models()
     return time.perf_counter() - t0
+
+
+def _warm_char_models():
+    from . import charmodel, charmodel_lstm
+
+    state = np.random.get_state()  # the char models reseed numpy's generator, as the course does
+    char_to_ix = {"\n": 0, "a": 1}
+    for module in (charmodel, charmodel_lstm):
+        p = module.initialize_parameters(2, 2, 2)
+        trainer = module.make_trainer(["a"], char_to_ix, n_a=2, parameters=p)
+        trainer.run(1)
+        trainer.sample(0)
+    p = charmodel.initialize_parameters(2, 2, 2)
+    charmodel.optimize([None, 1], [1, 0], np.zeros((2, 1)), p)
+    loss, cache = charmodel.rnn_forward([None, 1], [1, 0], np.zeros((2, 1)), p, vocab_size=2)
+    charmodel.rnn_backward([None, 1], [1, 0], p, cache)
+    np.random.set_state(state)
