@@ -245,6 +245,28 @@ def optimize_one(xs, ys, a0, Wax, Waa, Wya, b, by, lr, max_value,
 
 
 @kernel
+def longest_example(starts):
+    """The longest sequence, ``len(example) + 1``, of the examples delimited by ``starts``."""
+    T_max = 1
+    for e in range(starts.shape[0] - 1):
+        T_max = max(T_max, starts[e + 1] - starts[e] + 1)
+    return T_max
+
+
+@kernel
+def load_example(codes, starts, e, newline, xs_buf, ys_buf):
+    """Inputs ``[-1] + example`` and targets ``example + [newline]`` of example ``e``
+    into the buffers; returns their length T."""
+    lo, hi = starts[e], starts[e + 1]
+    T = hi - lo + 1
+    xs_buf[0] = -1
+    xs_buf[1:T] = codes[lo:hi]
+    ys_buf[:T - 1] = codes[lo:hi]
+    ys_buf[T - 1] = newline
+    return T
+
+
+@kernel
 def train(codes, starts, newline, first, count, a_prev, Wax, Waa, Wya, b, by,
           lr, max_value, smoothed, losses):
     """Iterations ``first .. first+count-1`` of the course's ``model`` loop.
@@ -258,9 +280,7 @@ def train(codes, starts, newline, first, count, a_prev, Wax, Waa, Wya, b, by,
     n_examples = starts.shape[0] - 1
     n_a = a_prev.shape[0]
     n_y = by.shape[0]
-    T_max = 1
-    for e in range(n_examples):
-        T_max = max(T_max, starts[e + 1] - starts[e] + 1)
+    T_max = longest_example(starts)
     work = workspace(n_a, n_y, T_max)
     WaaT = np.empty((n_a, n_a))
     WyaT = np.empty((n_a, n_y))
@@ -269,14 +289,8 @@ def train(codes, starts, newline, first, count, a_prev, Wax, Waa, Wya, b, by,
     xs_buf = np.empty(T_max, np.int64)
     ys_buf = np.empty(T_max, np.int64)
     for it in range(count):
-        e = (first + it) % n_examples
-        lo, hi = starts[e], starts[e + 1]
-        T = hi - lo + 1
+        T = load_example(codes, starts, (first + it) % n_examples, newline, xs_buf, ys_buf)
         xs, ys = xs_buf[:T], ys_buf[:T]
-        xs[0] = -1
-        xs[1:] = codes[lo:hi]
-        ys[:T - 1] = codes[lo:hi]
-        ys[T - 1] = newline
         transpose_into(Waa, WaaT)
         transpose_into(Wya, WyaT)
         loss = sgd_step(xs, ys, a_prev, Wax, Waa, WaaT, Wya, WyaT, b, by,

@@ -11,7 +11,7 @@ Training state is one tuple of arrays, ``params = (Wa, Wx, b, Wy, by)``
 import numpy as np
 
 from ._jit import kernel
-from .charmodel import draw_index
+from .charmodel import draw_index, load_example, longest_example
 from .lstm import lstm_backward, lstm_forward
 
 
@@ -117,22 +117,14 @@ def train(codes, starts, newline, first, count, a_prev, c_prev, params, v, s, st
     n_examples = starts.shape[0] - 1
     Wa, Wx, b, Wy, by = params
     n_a, n_x, n_y = Wa.shape[1], Wx.shape[1], Wy.shape[0]
-    T_max = 1
-    for e in range(n_examples):
-        T_max = max(T_max, starts[e + 1] - starts[e] + 1)
+    T_max = longest_example(starts)
     work = workspace(n_x, n_a, n_y, T_max)
     grads = (np.empty_like(Wa), np.empty_like(Wx), np.empty_like(b), np.empty_like(Wy), np.empty_like(by))
     xs_buf = np.empty(T_max, np.int64)
     ys_buf = np.empty(T_max, np.int64)
     for it in range(count):
-        e = (first + it) % n_examples
-        lo, hi = starts[e], starts[e + 1]
-        T = hi - lo + 1
+        T = load_example(codes, starts, (first + it) % n_examples, newline, xs_buf, ys_buf)
         xs, ys = xs_buf[:T], ys_buf[:T]
-        xs[0] = -1
-        xs[1:] = codes[lo:hi]
-        ys[:T - 1] = codes[lo:hi]
-        ys[T - 1] = newline
         WxT, WaT, WyT = transposed(params)
         loss = loss_and_gradients(xs, ys, a_prev, c_prev, params, WxT, WaT, WyT, grads, work)
         a_prev[:] = work[1][T]
