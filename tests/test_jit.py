@@ -38,3 +38,17 @@ def test_real_kernels_have_a_stamped_cache_directory():
 
     path = rnn.rnn_forward._cache.cache_path
     assert open(f"{path}/{_jit.STAMP_NAME}").read().strip() == _jit.SOURCES_DIGEST
+
+
+def test_importing_sets_a_short_openblas_spin_unless_the_user_set_one():
+    import os
+    import subprocess
+    import sys
+
+    probe = "import fastrnn, os; print(os.environ['OPENBLAS_THREAD_TIMEOUT'])"
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"}
+    assert subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True,
+                          check=True).stdout.strip() == "16"
+    env["OPENBLAS_THREAD_TIMEOUT"] = "20"
+    assert subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True,
+                          check=True).stdout.strip() == "20"

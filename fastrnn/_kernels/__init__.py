@@ -9,6 +9,17 @@ allocated.
 Every kernel module is imported here, so that a stale disk cache (see
 :data:`._jit.SOURCES_DIGEST`) is flushed for all of them at once.
 """
-from . import activations, charmodel, charmodel_lstm, linalg, lstm, rnn
+import os
+
+# numba's np.dot calls SciPy's OpenBLAS, whose threads spin for 2**28 cycles
+# (about 0.1 s) after each call, taking the cores from numpy's own OpenBLAS
+# threads: a user's numpy matrix code ran 3.3x slower when its calls
+# alternated with fastrnn's (bench/test_neighbour.py).  Spinning for 2**16
+# cycles (about 20 us) removes that and costs fastrnn nothing measurable.
+# SciPy's OpenBLAS reads this when it loads, which is when the first kernel
+# needing BLAS compiles or loads from the cache; a value set by the user wins.
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "16")
+
+from . import activations  # noqa: E402, charmodel, charmodel_lstm, linalg, lstm, rnn
 
 __all__ = ["activations", "charmodel", "charmodel_lstm", "linalg", "lstm", "rnn"]
