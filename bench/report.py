@@ -8,9 +8,12 @@ import sys
 
 def main(path):
     data = json.load(open(path))
-    rows = {}
+    rows, others = {}, []
     for b in data["benchmarks"]:
         info = b["extra_info"]
+        if "impl" not in info:  # e.g. the good-neighbour group: listed after the table
+            others.append((b["group"], b["name"], b["stats"]["min"]))
+            continue
         key = (info["model"], info["shape"], tuple(info["dims"]), info["pass_"])
         rows.setdefault(key, {})[info["impl"]] = b["stats"]["min"]
     m = data["machine_info"]
@@ -23,6 +26,12 @@ def main(path):
     for (model, shape, dims, pass_), t in rows.items():
         print(f"| {model} | {shape} {dims} | {pass_} | {fmt(t['numpy'])} | {fmt(t['fastrnn'])} | "
               f"{t['numpy'] / t['fastrnn']:.1f}x |")
+    if others:
+        print()
+        print("| group | benchmark | min time |")
+        print("|---|---|---:|")
+        for group, name, seconds in others:
+            print(f"| {group} | {name} | {fmt(seconds)} |")
 
 
 def fmt(seconds):
