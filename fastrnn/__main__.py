@@ -18,6 +18,7 @@ Bad arguments or data give a one-line error and exit code 2.
 """
 import argparse
 import importlib.util
+import pathlib
 import sys
 import time
 
@@ -241,11 +242,9 @@ def _read_names(path):
     if path is None:
         return cm.load_names()
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
+        return cm.read_names(pathlib.Path(path))  # a Path is always read as a file
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"cannot read --names {path}: {exc}") from None
-    return text.lower().split("\n")
 
 
 def _check_vocabulary(names, char_to_ix, source):

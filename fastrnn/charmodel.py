@@ -173,13 +173,17 @@ class _Working:
     """float64 C-contiguous arrays for the kernels, written back into the caller's arrays.
 
     The caller's own arrays are used directly when they already qualify, so
-    the in-place updates land where the course's would.
+    the in-place updates land where the course's would.  With ``inplace``, a
+    read-only array is refused before anything runs (not after some arrays
+    were already updated).
     """
 
-    def __init__(self, arrays):
+    def __init__(self, arrays, inplace=False):
         self.arrays = arrays
         self.work = {}
         for key, arr in arrays.items():
+            if inplace and not arr.flags.writeable:
+                raise ValueError(f"parameters[{key!r}] is read-only but is updated in place")
             direct = arr.dtype == np.float64 and arr.flags.c_contiguous and arr.flags.writeable
             self.work[key] = arr if direct else np.ascontiguousarray(arr, dtype=np.float64)
 
@@ -191,8 +195,6 @@ class _Working:
     def write_back(self):
         for key, arr in self.arrays.items():
             if self.work[key] is not arr:
-                if not arr.flags.writeable:
-                    raise ValueError(f"parameters[{key!r}] is read-only but is updated in place")
                 arr[...] = self.work[key]
 
 
@@ -216,6 +218,14 @@ def _indices(name, seq, size, allow_none):
     if bad.any():
         raise ValueError(f"{name}[{int(np.argmax(bad))}] = {out[bad][0]} is outside the vocabulary 0..{size - 1}")
     return out
+
+
+def _sequences(X, Y, n_x, n_y):
+    """Inputs ``X`` (None allowed) and targets ``Y`` as int64 arrays of the same length."""
+    xs, ys = _indices("X", X, n_x, True), _indices("Y", Y, n_y, False)
+    if len(xs) != len(ys):
+        raise ValueError(f"X and Y must have the same length, got {len(xs)} and {len(ys)}")
+    return xs, ys
 
 
 def _as_state(name, a, n_a):
@@ -247,9 +257,7 @@ def rnn_forward(X, Y, a0, parameters, vocab_size=27):
     arrays, n_a, n_x, n_y = _check_parameters(parameters)
     if vocab_size != n_x:
         raise ValueError(f"vocab_size = {vocab_size} but parameters['Wax'] has n_x = {n_x} columns")
-    xs, ys = _indices("X", X, n_x, True), _indices("Y", Y, n_y, False)
-    if len(xs) != len(ys):
-        raise ValueError(f"X and Y must have the same length, got {len(xs)} and {len(ys)}")
+    xs, ys = _sequences(X, Y, n_x, n_y)
     a0_vec = _as_state("a0", a0, n_a)
     w = _Working(arrays)
     Wax, Waa, Wya, b, by = w.kernel_args()
@@ -281,9 +289,7 @@ def rnn_backward(X, Y, parameters, cache):
         a_hist = np.stack([np.asarray(a[t - 1], dtype=np.float64).reshape(n_a) for t in range(T + 1)])
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"cache must be the (y_hat, a, x) dicts of rnn_forward for these X ({exc})") from None
-    xs, ys = _indices("X", X, n_x, True), _indices("Y", Y, n_y, False)
-    if len(xs) != len(ys):
-        raise ValueError(f"X and Y must have the same length, got {len(xs)} and {len(ys)}")
+    xs, ys = _sequences(X, Y, n_x, n_y)
     w = _Working(arrays)
     Wax, Waa, Wya, b, by = w.kernel_args()
     g = {"dWax": np.empty((n_a, n_x)), "dWaa": np.empty((n_a, n_a)), "dWya": np.empty((n_y, n_a)),
@@ -358,11 +364,9 @@ def optimize(X, Y, a_prev, parameters, learning_rate=0.01):
     a_last : (n_a, 1) the state after the last character.
     """
     arrays, n_a, n_x, n_y = _check_parameters(parameters)
-    xs, ys = _indices("X", X, n_x, True), _indices("Y", Y, n_y, False)
-    if len(xs) != len(ys):
-        raise ValueError(f"X and Y must have the same length, got {len(xs)} and {len(ys)}")
+    xs, ys = _sequences(X, Y, n_x, n_y)
     a0 = _as_state("a_prev", a_prev, n_a)
-    w = _Working(arrays)
+    w = _Working(arrays, inplace=True)
     Wax, Waa, Wya, b, by = w.kernel_args()
     g = {"dWaa": np.empty((n_a, n_a)), "dWax": np.empty((n_a, n_x)), "dWya": np.empty((n_y, n_a)),
          "db": np.empty((n_a, 1)), "dby": np.empty((n_y, 1))}
@@ -441,7 +445,7 @@ class CharTrainer:
         arrays, n_a, n_x, n_y = _check_parameters(parameters)
         self.codes, self.starts, self.newline = encode_examples(examples, char_to_ix, min(n_x, n_y))
         self.parameters = parameters
-        self._working = _Working(arrays)
+        self._working = _Working(arrays, inplace=True)
         self.a_prev = np.zeros(n_a)
         self.loss = float(loss)
         self.learning_rate, self.max_value = float(learning_rate), float(max_value)

@@ -259,3 +259,13 @@ def test_model_rejects_bad_data():
         fr.model(NAMES, IX_TO_CHAR, CHAR_TO_IX, -1)
     with pytest.raises(ValueError, match="empty"):
         fr.CharTrainer([], CHAR_TO_IX, fr.initialize_parameters(5, 27, 27), 0.0)
+
+
+def test_optimize_refuses_a_read_only_parameter_before_changing_any():
+    parameters = random_parameters()
+    parameters["by"].setflags(write=False)
+    before = copy_of(parameters)
+    with pytest.raises(ValueError, match=r"parameters\['by'\] is read-only"):
+        fr.optimize([None, 3], [3, 0], np.zeros((7, 1)), parameters)
+    for key in parameters:
+        np.testing.assert_array_equal(parameters[key], before[key])
