@@ -137,9 +137,6 @@ def update_parameters(parameters, gradients, lr):
 
 def _check_parameters(parameters):
     """The parameters' arrays and sizes ``(n_a, n_x, n_y)``, with the course's shapes checked."""
-    fast = _plain_parameters(parameters)
-    if fast is not None:
-        return fast
     dims = Dims()
     arrays = read_parameters(parameters, PARAMETERS, dims)
     for key, arr in arrays.items():
@@ -150,62 +147,72 @@ def _check_parameters(parameters):
 
 
 def _plain_parameters(parameters):
-    """The common case, checked in a few microseconds: a dict of float64
-    ndarrays of consistent shapes.  None for anything else (the detailed
-    checks then run and raise the errors)."""
+    """The common case, checked in a couple of microseconds: a dict of
+    float64, C-contiguous, writeable ndarrays of consistent shapes.  Returns
+    the kernel arguments ``Wax, Waa, Wya, b (n_a,), by (n_y,)`` (the
+    caller's own arrays) and ``(n_a, n_x, n_y)``; None for anything else."""
     if type(parameters) is not dict:
         return None
     try:
-        Wax, Waa, Wya, b, by = (parameters[k] for k in PARAMETERS)
+        Wax, Waa, Wya, b, by = (parameters["Wax"], parameters["Waa"], parameters["Wya"],
+                                parameters["b"], parameters["by"])
     except KeyError:
         return None
-    arrays = (Wax, Waa, Wya, b, by)
-    if not all(type(v) is np.ndarray and v.dtype == np.float64 and v.ndim == 2 for v in arrays):
-        return None
+    f64 = np.float64
+    for v in (Wax, Waa, Wya, b, by):
+        if type(v) is not np.ndarray or v.dtype != f64 or v.ndim != 2:
+            return None
+        flags = v.flags
+        if not (flags.c_contiguous and flags.writeable):
+            return None
     (n_a, n_x), n_y = Wax.shape, Wya.shape[0]
     if n_a and n_x and n_y and Waa.shape == (n_a, n_a) and Wya.shape == (n_y, n_a) and b.shape == (n_a, 1) \
             and by.shape == (n_y, 1):
-        return dict(zip(PARAMETERS, arrays)), n_a, n_x, n_y
+        return (Wax, Waa, Wya, b.reshape(n_a), by.reshape(n_y)), (n_a, n_x, n_y)
     return None
 
 
 class _Working:
-    """float64 C-contiguous arrays for the kernels, written back into the caller's arrays.
+    """The parameters as the kernels take them, and the copy back after an in-place update.
 
-    The caller's own arrays are used directly when they already qualify, so
-    the in-place updates land where the course's would.  With ``inplace``, a
-    read-only array is refused before anything runs (not after some arrays
-    were already updated).
+    ``args`` is ``Wax, Waa, Wya, b (n_a,), by (n_y,)``, float64 and
+    C-contiguous: the caller's own arrays where they already qualify (so the
+    in-place updates land where the course's would), else converted copies
+    that :meth:`write_back` copies into the caller's arrays.  With
+    ``inplace``, a read-only array is refused before anything runs (not
+    after some arrays were already updated).
     """
 
-    def __init__(self, arrays, inplace=False):
-        self.arrays = arrays
-        self.work = {}
+    def __init__(self, parameters, inplace=False):
+        plain = _plain_parameters(parameters)
+        if plain is not None:
+            self.args, (self.n_a, self.n_x, self.n_y) = plain
+            self.copies = ()
+            return
+        arrays, self.n_a, self.n_x, self.n_y = _check_parameters(parameters)
+        work, self.copies = [], []
         for key, arr in arrays.items():
             if inplace and not arr.flags.writeable:
                 raise ValueError(f"parameters[{key!r}] is read-only but is updated in place")
             direct = arr.dtype == np.float64 and arr.flags.c_contiguous and arr.flags.writeable
-            self.work[key] = arr if direct else np.ascontiguousarray(arr, dtype=np.float64)
-
-    def kernel_args(self):
-        """``Wax, Waa, Wya, b (n_a,), by (n_y,)``."""
-        w = self.work
-        return w["Wax"], w["Waa"], w["Wya"], w["b"].reshape(-1), w["by"].reshape(-1)
+            work.append(arr if direct else np.ascontiguousarray(arr, dtype=np.float64))
+            if not direct:
+                self.copies.append((arr, work[-1]))
+        Wax, Waa, Wya, b, by = work
+        self.args = (Wax, Waa, Wya, b.reshape(-1), by.reshape(-1))
 
     def write_back(self):
-        for key, arr in self.arrays.items():
-            if self.work[key] is not arr:
-                arr[...] = self.work[key]
+        """Copy the updated values into the caller's arrays that were not used directly."""
+        for arr, work in self.copies:
+            arr[...] = work
 
 
 def _indices(name, seq, size, allow_none):
     """A list of character indices as int64 (``None`` -> -1 where allowed)."""
     try:
+        seq = list(seq)
         values = [-1 if (v is None and allow_none) else v for v in seq]
-        if values and all(type(v) is int for v in values):  # the common case, checked quickly
-            if min(values) >= (-1 if allow_none else 0) and max(values) < size:
-                return np.array(values, dtype=np.int64)
-        elif any(isinstance(v, (float, np.floating)) for v in values):
+        if any(isinstance(v, (float, np.floating)) for v in values):
             raise TypeError
         out = np.array(values, dtype=np.int64) if values else np.empty(0, np.int64)
     except (TypeError, ValueError, OverflowError):
@@ -213,19 +220,35 @@ def _indices(name, seq, size, allow_none):
                         + (" (None for a zero input)" if allow_none else "") + f", got {seq!r}") from None
     if out.ndim != 1 or out.size == 0:
         raise ValueError(f"{name} must be a non-empty list of indices, got {seq!r}")
-    low = -1 if allow_none else 0
-    bad = (out < low) | (out >= size)
+    given = np.array([v is not None for v in seq])  # a literal -1 is out of range, only None means no input
+    bad = given & ((out < 0) | (out >= size))
     if bad.any():
-        raise ValueError(f"{name}[{int(np.argmax(bad))}] = {out[bad][0]} is outside the vocabulary 0..{size - 1}")
+        i = int(np.argmax(bad))
+        raise ValueError(f"{name}[{i}] = {out[i]} is outside the vocabulary 0..{size - 1}")
     return out
 
 
 def _sequences(X, Y, n_x, n_y):
-    """Inputs ``X`` (None allowed) and targets ``Y`` as int64 arrays of the same length."""
+    """Inputs ``X`` (None for a zero input) and targets ``Y`` of the same length
+    as one ``(2, T)`` int64 array: row 0 the inputs (-1 for None), row 1 the targets.
+
+    Plain lists of in-range ints take a fast path; anything else gets the
+    detailed checks (and their errors).
+    """
+    try:
+        inputs = [-1 if v is None else v for v in X]
+        seqs = np.array((inputs, Y)) if len(inputs) == len(Y) else None
+    except (TypeError, ValueError):
+        seqs = None
+    if seqs is not None and seqs.dtype == np.int64 and seqs.ndim == 2 and seqs.shape[1]:
+        low = min(inputs)
+        if -1 <= low and max(inputs) < n_x and (low >= 0 or -1 not in X) \
+                and 0 <= min(Y) and max(Y) < n_y:
+            return seqs
     xs, ys = _indices("X", X, n_x, True), _indices("Y", Y, n_y, False)
     if len(xs) != len(ys):
         raise ValueError(f"X and Y must have the same length, got {len(xs)} and {len(ys)}")
-    return xs, ys
+    return np.stack((xs, ys))
 
 
 def _as_state(name, a, n_a):
@@ -254,13 +277,13 @@ def rnn_forward(X, Y, a0, parameters, vocab_size=27):
     cache : ``(y_hat, a, x)`` dicts keyed by step as the course's
         (``a[-1]`` is a copy of ``a0``; ``x[t]`` the one-hot inputs).
     """
-    arrays, n_a, n_x, n_y = _check_parameters(parameters)
+    w = _Working(parameters)
+    n_a, n_x, n_y = w.n_a, w.n_x, w.n_y
     if vocab_size != n_x:
         raise ValueError(f"vocab_size = {vocab_size} but parameters['Wax'] has n_x = {n_x} columns")
     xs, ys = _sequences(X, Y, n_x, n_y)
     a0_vec = _as_state("a0", a0, n_a)
-    w = _Working(arrays)
-    Wax, Waa, Wya, b, by = w.kernel_args()
+    Wax, Waa, Wya, b, by = w.args
     T = len(xs)
     a_hist, probs = np.empty((T + 1, n_a)), np.empty((T, n_y))
     loss = _kernels.forward_loss(xs, ys, a0_vec, Wax, Waa, Wya, b, by, a_hist, probs)
@@ -281,7 +304,8 @@ def rnn_backward(X, Y, parameters, cache):
     Returns ``gradients`` (``dWax, dWaa, dWya, db, dby`` and ``da_next``,
     the gradient reaching ``a0``) and the cache's ``a`` dict.
     """
-    arrays, n_a, n_x, n_y = _check_parameters(parameters)
+    w = _Working(parameters)
+    n_a, n_x, n_y = w.n_a, w.n_x, w.n_y
     try:
         y_hat, a, _ = cache
         T = len(X)
@@ -290,8 +314,7 @@ def rnn_backward(X, Y, parameters, cache):
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"cache must be the (y_hat, a, x) dicts of rnn_forward for these X ({exc})") from None
     xs, ys = _sequences(X, Y, n_x, n_y)
-    w = _Working(arrays)
-    Wax, Waa, Wya, b, by = w.kernel_args()
+    Wax, Waa, Wya, b, by = w.args
     g = {"dWax": np.empty((n_a, n_x)), "dWaa": np.empty((n_a, n_a)), "dWya": np.empty((n_y, n_a)),
          "db": np.empty((n_a, 1)), "dby": np.empty((n_y, 1)), "da_next": np.empty((n_a, 1))}
     _kernels.backward(xs, ys, Waa, Wya, a_hist, probs, g["dWax"], g["dWaa"], g["dWya"],
@@ -325,10 +348,10 @@ def sample(parameters, char_to_ix, seed):
 
     Returns the list of indices.
     """
-    arrays, n_a, n_x, n_y = _check_parameters(parameters)
-    if n_x != n_y:
-        raise ValueError(f"sample feeds outputs back as inputs: n_x = {n_x} must equal n_y = {n_y}")
-    Wax, Waa, Wya, b, by = _Working(arrays).kernel_args()
+    w = _Working(parameters)
+    if w.n_x != w.n_y:
+        raise ValueError(f"sample feeds outputs back as inputs: n_x = {w.n_x} must equal n_y = {w.n_y}")
+    Wax, Waa, Wya, b, by = w.args
     return _draw_sample(lambda s, m, out: _kernels.sample(Wax, Waa, Wya, b, by, char_to_ix["\n"], s, m, out),
                         char_to_ix, seed)
 
@@ -363,17 +386,15 @@ def optimize(X, Y, a_prev, parameters, learning_rate=0.01):
     gradients : dict ``dWaa, dWax, dWya, db, dby`` (clipped).
     a_last : (n_a, 1) the state after the last character.
     """
-    arrays, n_a, n_x, n_y = _check_parameters(parameters)
-    xs, ys = _sequences(X, Y, n_x, n_y)
+    w = _Working(parameters, inplace=True)
+    n_a, n_x, n_y = w.n_a, w.n_x, w.n_y
+    seqs = _sequences(X, Y, n_x, n_y)
     a0 = _as_state("a_prev", a_prev, n_a)
-    w = _Working(arrays, inplace=True)
-    Wax, Waa, Wya, b, by = w.kernel_args()
     g = {"dWaa": np.empty((n_a, n_a)), "dWax": np.empty((n_a, n_x)), "dWya": np.empty((n_y, n_a)),
          "db": np.empty((n_a, 1)), "dby": np.empty((n_y, 1))}
     a_last = np.empty((n_a, 1))
-    loss = _kernels.optimize_one(xs, ys, a0, Wax, Waa, Wya, b, by, float(learning_rate), 5.0,
-                                 g["dWax"], g["dWaa"], g["dWya"], g["db"].reshape(n_a),
-                                 g["dby"].reshape(n_y), a_last.reshape(n_a))
+    loss = _kernels.optimize_one(seqs, a0, *w.args, float(learning_rate), 5.0,
+                                 g["dWax"], g["dWaa"], g["dWya"], g["db"], g["dby"], a_last)
     w.write_back()
     return np.float64(loss), g, a_last
 
@@ -442,10 +463,10 @@ class CharTrainer:
     """
 
     def __init__(self, examples, char_to_ix, parameters, loss, learning_rate=0.01, max_value=5.0):
-        arrays, n_a, n_x, n_y = _check_parameters(parameters)
+        self._working = _Working(parameters, inplace=True)
+        n_a, n_x, n_y = self._working.n_a, self._working.n_x, self._working.n_y
         self.codes, self.starts, self.newline = encode_examples(examples, char_to_ix, min(n_x, n_y))
         self.parameters = parameters
-        self._working = _Working(arrays, inplace=True)
         self.a_prev = np.zeros(n_a)
         self.loss = float(loss)
         self.learning_rate, self.max_value = float(learning_rate), float(max_value)
@@ -463,7 +484,7 @@ class CharTrainer:
         ``run(0)`` only compiles the kernel (or loads it from numba's cache).
         """
         losses = np.empty(count)
-        Wax, Waa, Wya, b, by = self._working.kernel_args()
+        Wax, Waa, Wya, b, by = self._working.args
         self.loss = _kernels.train(self.codes, self.starts, self.newline, self.iteration, count, self.a_prev,
                                    Wax, Waa, Wya, b, by, self.learning_rate, self.max_value,
                                    self.loss, losses)

@@ -226,6 +226,8 @@ def test_helpers():
 
 @pytest.mark.parametrize("X, Y, error, words", [
     ([None, 30], [1, 2], ValueError, "X[1] = 30"),
+    ([None, -1], [1, 2], ValueError, "X[1] = -1"),  # only None means a zero input
+    ([None, 1], [1, -2], ValueError, "Y[1] = -2"),
     ([None, 1], [1, None], TypeError, "Y must be a list of integer indices"),
     ([None, 1], [1], ValueError, "same length"),
     ([], [], ValueError, "non-empty"),

@@ -60,23 +60,41 @@ def flush_if_stale(cache, digest=SOURCES_DIGEST):
     return True
 
 
-def kernel(func):
-    """Compile ``func`` lazily with ``@njit(cache=True)``.
+def _compile(func, options):
+    """``njit(cache=True, **options)(func)``, falling back to no disk cache.
 
     Numba refuses ``cache=True`` when it finds no writable cache directory
     (a read-only install without ``NUMBA_CACHE_DIR``): the kernel is then
     compiled without an on-disk cache instead of failing at import.
     """
     try:
-        dispatcher = njit(cache=True, **_OPTIONS)(func)
+        dispatcher = njit(cache=True, **options)(func)
     except RuntimeError as exc:  # "cannot cache function ...: no locator available"
         warnings.warn(
             f"fastrnn: numba cannot cache {func.__name__} ({exc}); compiling it "
             "in memory on first use. Set NUMBA_CACHE_DIR to a writable directory "
             "to keep compiled kernels between runs.",
             RuntimeWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
-        return njit(cache=False, **_OPTIONS)(func)
+        return njit(cache=False, **options)(func)
     flush_if_stale(getattr(dispatcher, "_cache", None))
     return dispatcher
+
+
+def kernel(func):
+    """Compile ``func`` lazily with ``@njit(cache=True)`` and the options above."""
+    return _compile(func, _OPTIONS)
+
+
+def reassociating_kernel(func):
+    """:func:`kernel`, but LLVM may reassociate floating-point sums (fastmath
+    ``reassoc`` only: NaN and inf keep their meaning), so that reductions such
+    as dot products vectorise.  For small helpers whose sums may round
+    differently from a sequential loop."""
+    return _compile(func, dict(_OPTIONS, fastmath={"reassoc", "contract"}))
+
+
+def contracting_kernel(func):
+    """:func:`kernel` with fused multiply-adds (fastmath ``contract`` only)."""
+    return _compile(func, dict(_OPTIONS, fastmath={"contract"}))

@@ -10,14 +10,19 @@ course's ``None``, a zero input) with targets ``ys``, batch size 1:
 then BPTT as the course's ``rnn_backward``, clipping of every gradient to
 ``[-max_value, max_value]`` and the update ``W += -lr dW`` in place.
 
-Weights are in the course layout, biases flattened to ``(n,)``.  Products
-run as rows times scalars (contiguous, vectorised); ``WaaT`` and ``WyaT`` are
-transposed copies kept in step with ``Waa`` and ``Wya`` for the forward
-products.  Scratch comes from :func:`workspace`, made once per kernel call.
+Weights are in the course layout, biases flattened to ``(n,)``.  The
+forward products are row dot products (:func:`dot_rows`), the backward ones
+rows times scalars (:func:`add_vector_matrix`): both walk the weights along
+contiguous rows, with no transposed copies.  The reverse loop keeps only the
+per-step gradients ``dy<t>`` and ``daraw<t>``; the weight gradients are
+summed afterwards, one row at a time over the steps in the course's (reverse)
+order, and clipped and applied while the row is in cache
+(:func:`weight_gradients`): every weight is read and written once per step
+of SGD instead of once per character.  Scratch comes from :func:`workspace`.
 """
 import numpy as np
 
-from ._jit import kernel
+from ._jit import contracting_kernel, kernel, reassociating_kernel
 from .activations import exp_range, tanh_range
 from .activations import workspace as activation_workspace
 
@@ -25,26 +30,29 @@ from .activations import workspace as activation_workspace
 @kernel
 def workspace(n_a, n_y, T_max):
     """Scratch for :func:`sgd_step`: a_hist (T_max+1, n_a), probs (T_max, n_y),
-    dy (n_y,), da, da_next (n_a,), and the activation workspace."""
-    return (np.empty((T_max + 1, n_a)), np.empty((T_max, n_y)), np.empty(n_y),
-            np.empty(n_a), np.empty(n_a), activation_workspace())
+    dys (T_max, n_y), das (T_max, n_a), da_next (n_a,), and the activation
+    workspace."""
+    return (np.empty((T_max + 1, n_a)), np.empty((T_max, n_y)), np.empty((T_max, n_y)),
+            np.empty((T_max, n_a)), np.empty(n_a), activation_workspace())
 
 
-@kernel
-def transpose_into(src, dst):
-    """``dst = src.T`` for ``src (r, c)``, ``dst (c, r)``.
+@reassociating_kernel
+def dot_rows(M, v, out):
+    """``out = M @ v``: ``out[i] = M[i] . v`` for ``M (r, n)``, ``v (n,)``, ``out (r,)``.
 
-    Writes run along contiguous rows of ``dst`` (measured at 100 x 100: 3 us,
-    against 8.7 us for 8 x 8 tiles and 7.9 us for contiguous reads).
+    The only kernel that lets LLVM reassociate its sums (so that the dot
+    products vectorise); the result differs from a sequential sum by rounding.
     """
-    r, c = src.shape
-    for j in range(c):
-        row = dst[j]
-        for i in range(r):
-            row[i] = src[i, j]
+    r, n = M.shape
+    for i in range(r):
+        row = M[i]
+        total = 0.0
+        for j in range(n):
+            total += row[j] * v[j]
+        out[i] = total
 
 
-@kernel
+@contracting_kernel
 def add_vector_matrix(v, M, out):
     """``out += v @ M``: ``out[i] += sum_j v[j] M[j, i]`` for ``v (r,)``, ``M (r, n)``, ``out (n,)``.
 
@@ -68,16 +76,6 @@ def add_vector_matrix(v, M, out):
 
 
 @kernel
-def add_outer(u, v, out):
-    """``out += outer(u, v)`` for ``u (r,)``, ``v (n,)``, ``out (r, n)``."""
-    for j in range(u.shape[0]):
-        uj = u[j]
-        row = out[j]
-        for i in range(v.shape[0]):
-            row[i] += uj * v[i]
-
-
-@kernel
 def softmax_inplace(z, ws):
     """``z = exp(z - max z) / sum`` over a 1-D contiguous ``z``."""
     top = z[0]
@@ -95,12 +93,11 @@ def softmax_inplace(z, ws):
 
 
 @kernel
-def cell_step(k, a_prev, Wax, WaaT, b, WyaT, by, a, p, ws):
+def cell_step(k, a_prev, Wax, Waa, b, Wya, by, a, p, ws):
     """One step: ``a = tanh(Wax[:, k] + Waa a_prev + b)`` (no input term for ``k < 0``),
     ``p = softmax(Wya a + by)``."""
     n_a = a.shape[0]
-    a[:] = 0.0
-    add_vector_matrix(a_prev, WaaT, a)
+    dot_rows(Waa, a_prev, a)
     if k >= 0:
         for i in range(n_a):
             a[i] = (Wax[i, k] + a[i]) + b[i]
@@ -108,15 +105,14 @@ def cell_step(k, a_prev, Wax, WaaT, b, WyaT, by, a, p, ws):
         for i in range(n_a):
             a[i] = a[i] + b[i]
     tanh_range(a, 0, n_a, ws)
-    p[:] = 0.0
-    add_vector_matrix(a, WyaT, p)
+    dot_rows(Wya, a, p)
     for c in range(p.shape[0]):
         p[c] += by[c]
     softmax_inplace(p, ws)
 
 
 @kernel
-def forward_pass(xs, ys, Wax, WaaT, WyaT, b, by, a_hist, probs, ws):
+def forward_pass(xs, ys, Wax, Waa, Wya, b, by, a_hist, probs, ws):
     """The course's ``rnn_forward`` over one example; returns the loss.
 
     ``a_hist[0]`` holds a0 on entry; ``a_hist[t + 1]`` receives a<t> and
@@ -124,123 +120,151 @@ def forward_pass(xs, ys, Wax, WaaT, WyaT, b, by, a_hist, probs, ws):
     """
     loss = 0.0
     for t in range(xs.shape[0]):
-        cell_step(xs[t], a_hist[t], Wax, WaaT, b, WyaT, by, a_hist[t + 1], probs[t], ws)
+        cell_step(xs[t], a_hist[t], Wax, Waa, b, Wya, by, a_hist[t + 1], probs[t], ws)
         loss -= np.log(probs[t, ys[t]])
     return loss
 
 
 @kernel
-def backward_pass(xs, ys, Waa, Wya, a_hist, probs, dWax, dWaa, dWya, db, dby, da_next, dy, da):
-    """The course's ``rnn_backward``: the gradients (zeroed here) receive their
-    sums over the steps, ``da_next`` the gradient reaching a0.  ``dy (n_y,)``
-    and ``da (n_a,)`` are scratch."""
+def backward_pass(xs, ys, Waa, Wya, a_hist, probs, dys, das, da_next):
+    """The course's ``rnn_backward`` without the weight gradients.
+
+    For every step, in reverse: ``dys[t] = p<t> - onehot(ys[t])`` and
+    ``das[t]``, the gradient before tanh (the course's ``daraw``);
+    ``da_next`` ends as the gradient reaching a0.  The weight gradients are
+    sums of products of these (:func:`weight_gradients`).
+    """
     n_a = Waa.shape[0]
-    n_y = Wya.shape[0]
-    dWax[:] = 0.0
-    dWaa[:] = 0.0
-    dWya[:] = 0.0
-    db[:] = 0.0
-    dby[:] = 0.0
     da_next[:] = 0.0
     for t in range(xs.shape[0] - 1, -1, -1):
         a = a_hist[t + 1]
-        a_prev = a_hist[t]
+        dy = dys[t]
         dy[:] = probs[t]
         dy[ys[t]] -= 1.0
-        add_outer(dy, a, dWya)
-        for c in range(n_y):
-            dby[c] += dy[c]
+        da = das[t]
         da[:] = 0.0
         add_vector_matrix(dy, Wya, da)
         for i in range(n_a):  # da becomes daraw, the gradient before tanh
             da[i] = (1.0 - a[i] * a[i]) * (da[i] + da_next[i])
-            db[i] += da[i]
-        k = xs[t]
-        if k >= 0:
-            for i in range(n_a):
-                dWax[i, k] += da[i]
-        add_outer(da, a_prev, dWaa)
         da_next[:] = 0.0
         add_vector_matrix(da, Waa, da_next)
 
 
 @kernel
+def clip_and_step(g, w, lr, max_value):
+    """Clip ``g`` to ``[-max_value, max_value]`` in place (NaN stays NaN),
+    then ``w += -lr * g``; ``g`` and ``w`` 1-D contiguous, of the same length."""
+    for j in range(g.shape[0]):
+        v = g[j]
+        v = max_value if v > max_value else v
+        v = -max_value if v < -max_value else v
+        g[j] = v
+        w[j] += -lr * v
+
+
+@contracting_kernel
+def sum_outer_products(coef, rows, step, out, w, lr, max_value):
+    """``out = sum over t = T-1 .. 0 of outer(coef[t], rows[t])`` (the course's
+    order) for ``coef (T, r)``, ``rows (>= T, n)``, ``out (r, n)``; with
+    ``step``, each row of ``out`` is then clipped and applied to ``w (r, n)``."""
+    T = coef.shape[0]
+    n = out.shape[1]
+    for i in range(out.shape[0]):
+        o = out[i]
+        for j in range(n):
+            o[j] = 0.0
+        for t in range(T - 1, -1, -1):
+            c = coef[t, i]
+            r = rows[t]
+            for j in range(n):
+                o[j] += c * r[j]
+        if step:
+            clip_and_step(o, w[i], lr, max_value)
+
+
+@kernel
+def weight_gradients(xs, a_hist, dys, das, dWax, dWaa, dWya, db, dby,
+                     step, Wax, Waa, Wya, b, by, lr, max_value):
+    """The course's sums of the gradients over the ``len(xs)`` steps, from :func:`backward_pass`.
+
+    ``dWya = sum dy<t> a<t>^T``, ``dby = sum dy<t>``, ``dWaa = sum daraw<t> a<t-1>^T``,
+    ``dWax[:, xs[t]] += daraw<t>``, ``db = sum daraw<t>``, each summed from the
+    last step to the first as the course does.  With ``step``, every row is
+    then clipped and applied (:func:`clip_and_step`) while it is in cache.
+    """
+    T = xs.shape[0]
+    n_a = dWaa.shape[0]
+    n_y = dWya.shape[0]
+    sum_outer_products(dys[:T], a_hist[1:], step, dWya, Wya, lr, max_value)
+    sum_outer_products(das[:T], a_hist, step, dWaa, Waa, lr, max_value)
+    dWax[:] = 0.0
+    db[:] = 0.0
+    dby[:] = 0.0
+    for t in range(T - 1, -1, -1):
+        da = das[t]
+        dy = dys[t]
+        for i in range(n_a):
+            db[i] += da[i]
+        for c in range(n_y):
+            dby[c] += dy[c]
+        k = xs[t]
+        if k >= 0:
+            for i in range(n_a):
+                dWax[i, k] += da[i]
+    if step:
+        for i in range(n_a):
+            clip_and_step(dWax[i], Wax[i], lr, max_value)
+        clip_and_step(db, b, lr, max_value)
+        clip_and_step(dby, by, lr, max_value)
+
+
+@kernel
 def forward_loss(xs, ys, a0, Wax, Waa, Wya, b, by, a_hist, probs):
-    """:func:`forward_pass` on the course's weights (``a_hist[0]`` is set from ``a0``)."""
-    WaaT = np.ascontiguousarray(Waa.T)
-    WyaT = np.ascontiguousarray(Wya.T)
+    """:func:`forward_pass` (``a_hist[0]`` is set from ``a0``)."""
     a_hist[0, :] = a0
-    return forward_pass(xs, ys, Wax, WaaT, WyaT, b, by, a_hist, probs, activation_workspace())
+    return forward_pass(xs, ys, Wax, Waa, Wya, b, by, a_hist, probs, activation_workspace())
 
 
 @kernel
 def backward(xs, ys, Waa, Wya, a_hist, probs, dWax, dWaa, dWya, db, dby, da_next):
-    """:func:`backward_pass` with its own scratch."""
-    backward_pass(xs, ys, Waa, Wya, a_hist, probs, dWax, dWaa, dWya, db, dby, da_next,
-                  np.empty(Wya.shape[0]), np.empty(Waa.shape[0]))
+    """The course's ``rnn_backward``: the gradients receive their sums over the
+    steps, ``da_next`` the gradient reaching a0."""
+    T = xs.shape[0]
+    dys = np.empty((T, Wya.shape[0]))
+    das = np.empty((T, Waa.shape[0]))
+    backward_pass(xs, ys, Waa, Wya, a_hist, probs, dys, das, da_next)
+    weight_gradients(xs, a_hist, dys, das, dWax, dWaa, dWya, db, dby,
+                     False, dWax, dWaa, dWya, db, dby, 0.0, 0.0)
 
 
 @kernel
-def clip_inplace(g, max_value):
-    """``np.clip(g, -max_value, max_value, out=g)`` for a contiguous ``g`` (NaN stays NaN)."""
-    flat = g.reshape(g.size)
-    for i in range(flat.shape[0]):
-        v = flat[i]
-        if v > max_value:
-            flat[i] = max_value
-        elif v < -max_value:
-            flat[i] = -max_value
-
-
-@kernel
-def sgd_inplace(w, g, lr):
-    """``w += -lr * g`` for contiguous ``w`` and ``g`` of the same shape."""
-    wf = w.reshape(w.size)
-    gf = g.reshape(g.size)
-    for i in range(wf.shape[0]):
-        wf[i] += -lr * gf[i]
-
-
-@kernel
-def sgd_step(xs, ys, a0, Wax, Waa, WaaT, Wya, WyaT, b, by,
-             dWax, dWaa, dWya, db, dby, lr, max_value, work):
+def sgd_step(xs, ys, a0, Wax, Waa, Wya, b, by, dWax, dWaa, dWya, db, dby, lr, max_value, work):
     """The course's ``optimize``: loss and gradients, clipping, update in place.
 
-    ``WaaT``, ``WyaT`` must hold the transposes of ``Waa``, ``Wya`` on entry
-    (they are not updated).  Returns the loss; ``work[0][len(xs)]`` is the
-    last hidden state.
+    Returns the loss; ``work[0][len(xs)]`` is the last hidden state.
     """
-    a_hist, probs, dy, da, da_next, ws = work
+    a_hist, probs, dys, das, da_next, ws = work
     a_hist[0, :] = a0
-    loss = forward_pass(xs, ys, Wax, WaaT, WyaT, b, by, a_hist, probs, ws)
-    backward_pass(xs, ys, Waa, Wya, a_hist, probs, dWax, dWaa, dWya, db, dby, da_next, dy, da)
-    clip_inplace(dWax, max_value)
-    clip_inplace(dWaa, max_value)
-    clip_inplace(dWya, max_value)
-    clip_inplace(db, max_value)
-    clip_inplace(dby, max_value)
-    sgd_inplace(Wax, dWax, lr)
-    sgd_inplace(Waa, dWaa, lr)
-    sgd_inplace(Wya, dWya, lr)
-    sgd_inplace(b, db, lr)
-    sgd_inplace(by, dby, lr)
+    loss = forward_pass(xs, ys, Wax, Waa, Wya, b, by, a_hist, probs, ws)
+    backward_pass(xs, ys, Waa, Wya, a_hist, probs, dys, das, da_next)
+    weight_gradients(xs, a_hist, dys, das, dWax, dWaa, dWya, db, dby,
+                     True, Wax, Waa, Wya, b, by, lr, max_value)
     return loss
 
 
 @kernel
-def optimize_one(xs, ys, a0, Wax, Waa, Wya, b, by, lr, max_value,
-                 dWax, dWaa, dWya, db, dby, a_last):
-    """One :func:`sgd_step` on the caller's arrays; ``a_last`` receives the last state."""
-    n_a = a0.shape[0]
-    n_y = by.shape[0]
-    work = workspace(n_a, n_y, xs.shape[0])
-    WaaT = np.empty((n_a, n_a))
-    WyaT = np.empty((n_a, n_y))
-    transpose_into(Waa, WaaT)
-    transpose_into(Wya, WyaT)
-    loss = sgd_step(xs, ys, a0, Wax, Waa, WaaT, Wya, WyaT, b, by,
-                    dWax, dWaa, dWya, db, dby, lr, max_value, work)
-    a_last[:] = work[0][xs.shape[0]]
+def optimize_one(seqs, a0, Wax, Waa, Wya, b, by, lr, max_value, dWax, dWaa, dWya, db, dby, a_last):
+    """One :func:`sgd_step` on the caller's arrays.
+
+    ``seqs (2, T)`` holds the inputs and the targets; ``db (n_a, 1)``,
+    ``dby (n_y, 1)`` receive the bias gradients, ``a_last (n_a, 1)`` the last state.
+    """
+    n_a, n_y = b.shape[0], by.shape[0]
+    T = seqs.shape[1]
+    work = workspace(n_a, n_y, T)
+    loss = sgd_step(seqs[0], seqs[1], a0, Wax, Waa, Wya, b, by, dWax, dWaa, dWya,
+                    db.reshape(n_a), dby.reshape(n_y), lr, max_value, work)
+    a_last.reshape(n_a)[:] = work[0][T]
     return loss
 
 
@@ -282,8 +306,6 @@ def train(codes, starts, newline, first, count, a_prev, Wax, Waa, Wya, b, by,
     n_y = by.shape[0]
     T_max = longest_example(starts)
     work = workspace(n_a, n_y, T_max)
-    WaaT = np.empty((n_a, n_a))
-    WyaT = np.empty((n_a, n_y))
     dWax, dWaa, dWya = np.empty_like(Wax), np.empty_like(Waa), np.empty_like(Wya)
     db, dby = np.empty_like(b), np.empty_like(by)
     xs_buf = np.empty(T_max, np.int64)
@@ -291,10 +313,7 @@ def train(codes, starts, newline, first, count, a_prev, Wax, Waa, Wya, b, by,
     for it in range(count):
         T = load_example(codes, starts, (first + it) % n_examples, newline, xs_buf, ys_buf)
         xs, ys = xs_buf[:T], ys_buf[:T]
-        transpose_into(Waa, WaaT)
-        transpose_into(Wya, WyaT)
-        loss = sgd_step(xs, ys, a_prev, Wax, Waa, WaaT, Wya, WyaT, b, by,
-                        dWax, dWaa, dWya, db, dby, lr, max_value, work)
+        loss = sgd_step(xs, ys, a_prev, Wax, Waa, Wya, b, by, dWax, dWaa, dWya, db, dby, lr, max_value, work)
         a_prev[:] = work[0][T]
         smoothed = smoothed * 0.999 + loss * 0.001
         losses[it] = smoothed
@@ -339,10 +358,6 @@ def sample(Wax, Waa, Wya, b, by, newline, seed, max_length, out):
     n_a = Waa.shape[0]
     n_y = by.shape[0]
     ws = activation_workspace()
-    WaaT = np.empty((n_a, n_a))
-    WyaT = np.empty((n_a, n_y))
-    transpose_into(Waa, WaaT)
-    transpose_into(Wya, WyaT)
     a_prev = np.zeros(n_a)
     a = np.empty(n_a)
     p = np.empty(n_y)
@@ -350,7 +365,7 @@ def sample(Wax, Waa, Wya, b, by, newline, seed, max_length, out):
     idx = -1
     count = 0
     while idx != newline and count != max_length:
-        cell_step(idx, a_prev, Wax, WaaT, b, WyaT, by, a, p, ws)
+        cell_step(idx, a_prev, Wax, Waa, b, Wya, by, a, p, ws)
         idx = draw_index(p, cdf, seed + 2 * count)
         if idx < 0:
             return -1
