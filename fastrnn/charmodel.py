@@ -53,6 +53,7 @@ GRADIENT_KEYS = ("dWaa", "dWax", "dWya", "db", "dby")  # the order of the course
 #: The course's ``sample`` stops after this many characters (then adds a newline).
 MAX_SAMPLE_LENGTH = 50
 PRINT_EVERY = 2000
+_F64 = np.dtype(np.float64)
 
 
 # --- the course's utils.py -------------------------------------------------
@@ -149,44 +150,45 @@ def _check_parameters(parameters):
 def _plain_parameters(parameters):
     """The common case, checked in a couple of microseconds: a dict of
     float64, C-contiguous, writeable ndarrays of consistent shapes.  Returns
-    the kernel arguments ``Wax, Waa, Wya, b (n_a,), by (n_y,)`` (the
-    caller's own arrays) and ``(n_a, n_x, n_y)``; None for anything else."""
+    the caller's arrays ``Wax, Waa, Wya, b, by`` and ``(n_a, n_x, n_y)``;
+    None for anything else."""
     if type(parameters) is not dict:
         return None
     try:
-        Wax, Waa, Wya, b, by = (parameters["Wax"], parameters["Waa"], parameters["Wya"],
-                                parameters["b"], parameters["by"])
+        arrays = (parameters["Wax"], parameters["Waa"], parameters["Wya"], parameters["b"], parameters["by"])
     except KeyError:
         return None
-    f64 = np.float64
-    for v in (Wax, Waa, Wya, b, by):
-        if type(v) is not np.ndarray or v.dtype != f64 or v.ndim != 2:
+    f64 = _F64
+    for v in arrays:
+        if type(v) is not np.ndarray or v.dtype is not f64 or v.ndim != 2:
             return None
         flags = v.flags
         if not (flags.c_contiguous and flags.writeable):
             return None
+    Wax, Waa, Wya, b, by = arrays
     (n_a, n_x), n_y = Wax.shape, Wya.shape[0]
     if n_a and n_x and n_y and Waa.shape == (n_a, n_a) and Wya.shape == (n_y, n_a) and b.shape == (n_a, 1) \
             and by.shape == (n_y, 1):
-        return (Wax, Waa, Wya, b.reshape(n_a), by.reshape(n_y)), (n_a, n_x, n_y)
+        return arrays, (n_a, n_x, n_y)
     return None
 
 
 class _Working:
     """The parameters as the kernels take them, and the copy back after an in-place update.
 
-    ``args`` is ``Wax, Waa, Wya, b (n_a,), by (n_y,)``, float64 and
-    C-contiguous: the caller's own arrays where they already qualify (so the
-    in-place updates land where the course's would), else converted copies
-    that :meth:`write_back` copies into the caller's arrays.  With
-    ``inplace``, a read-only array is refused before anything runs (not
-    after some arrays were already updated).
+    ``arrays`` is ``Wax, Waa, Wya, b (n_a, 1), by (n_y, 1)``, float64 and
+    C-contiguous (``args``: the same with the biases flattened): the
+    caller's own arrays where they already qualify (so the in-place updates
+    land where the course's would), else converted copies that
+    :meth:`write_back` copies into the caller's arrays.  With ``inplace``, a
+    read-only array is refused before anything runs (not after some arrays
+    were already updated).
     """
 
     def __init__(self, parameters, inplace=False):
         plain = _plain_parameters(parameters)
         if plain is not None:
-            self.args, (self.n_a, self.n_x, self.n_y) = plain
+            self.arrays, (self.n_a, self.n_x, self.n_y) = plain
             self.copies = ()
             return
         arrays, self.n_a, self.n_x, self.n_y = _check_parameters(parameters)
@@ -198,8 +200,13 @@ class _Working:
             work.append(arr if direct else np.ascontiguousarray(arr, dtype=np.float64))
             if not direct:
                 self.copies.append((arr, work[-1]))
-        Wax, Waa, Wya, b, by = work
-        self.args = (Wax, Waa, Wya, b.reshape(-1), by.reshape(-1))
+        self.arrays = tuple(work)
+
+    @property
+    def args(self):
+        """``Wax, Waa, Wya, b (n_a,), by (n_y,)``."""
+        Wax, Waa, Wya, b, by = self.arrays
+        return Wax, Waa, Wya, b.reshape(self.n_a), by.reshape(self.n_y)
 
     def write_back(self):
         """Copy the updated values into the caller's arrays that were not used directly."""
@@ -252,10 +259,13 @@ def _sequences(X, Y, n_x, n_y):
 
 
 def _as_state(name, a, n_a):
+    """``a`` as a C-contiguous float64 ``(n_a, 1)`` array (``a`` itself when it is one)."""
+    if type(a) is np.ndarray and a.dtype is _F64 and a.shape == (n_a, 1) and a.flags.c_contiguous:
+        return a
     arr = np.asarray(a, dtype=np.float64)
     if arr.shape != (n_a, 1):
         raise ValueError(f"{name} must have shape (n_a, 1) = ({n_a}, 1), got {np.shape(a)}")
-    return np.ascontiguousarray(arr.reshape(n_a))
+    return np.ascontiguousarray(arr)
 
 
 # --- the graded functions --------------------------------------------------
@@ -282,7 +292,7 @@ def rnn_forward(X, Y, a0, parameters, vocab_size=27):
     if vocab_size != n_x:
         raise ValueError(f"vocab_size = {vocab_size} but parameters['Wax'] has n_x = {n_x} columns")
     xs, ys = _sequences(X, Y, n_x, n_y)
-    a0_vec = _as_state("a0", a0, n_a)
+    a0_vec = _as_state("a0", a0, n_a).reshape(n_a)
     Wax, Waa, Wya, b, by = w.args
     T = len(xs)
     a_hist, probs = np.empty((T + 1, n_a)), np.empty((T, n_y))
@@ -393,7 +403,7 @@ def optimize(X, Y, a_prev, parameters, learning_rate=0.01):
     g = {"dWaa": np.empty((n_a, n_a)), "dWax": np.empty((n_a, n_x)), "dWya": np.empty((n_y, n_a)),
          "db": np.empty((n_a, 1)), "dby": np.empty((n_y, 1))}
     a_last = np.empty((n_a, 1))
-    loss = _kernels.optimize_one(seqs, a0, *w.args, float(learning_rate), 5.0,
+    loss = _kernels.optimize_one(seqs, a0, *w.arrays, float(learning_rate), 5.0,
                                  g["dWax"], g["dWaa"], g["dWya"], g["db"], g["dby"], a_last)
     w.write_back()
     return np.float64(loss), g, a_last

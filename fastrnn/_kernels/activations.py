@@ -22,7 +22,7 @@ than computing them in float64); everything else computes in float64.
 """
 import numpy as np
 
-from ._jit import kernel
+from ._jit import contracting_kernel, kernel
 
 CHUNK = 256
 _LOG2E = 1.4426950408889634
@@ -55,13 +55,14 @@ def workspace():
     """Scratch for the functions below: for float64, q (float64), bits1, bits2
     (int64) of CHUNK each and float64 views f1, f2 of bits1, bits2; the same
     five in float32/int32 for float32 arrays (views made once, not per call)."""
-    bits1, bits2 = np.empty(CHUNK, np.int64), np.empty(CHUNK, np.int64)
-    bits1_f, bits2_f = np.empty(CHUNK, np.int32), np.empty(CHUNK, np.int32)
-    return (np.empty(CHUNK, np.float64), bits1, bits2, bits1.view(np.float64), bits2.view(np.float64),
-            np.empty(CHUNK, np.float32), bits1_f, bits2_f, bits1_f.view(np.float32), bits2_f.view(np.float32))
+    wide, narrow = np.empty(3 * CHUNK, np.int64), np.empty(3 * CHUNK, np.int32)  # two allocations
+    bits1, bits2 = wide[CHUNK:2 * CHUNK], wide[2 * CHUNK:]
+    bits1_f, bits2_f = narrow[CHUNK:2 * CHUNK], narrow[2 * CHUNK:]
+    return (wide[:CHUNK].view(np.float64), bits1, bits2, bits1.view(np.float64), bits2.view(np.float64),
+            narrow[:CHUNK].view(np.float32), bits1_f, bits2_f, bits1_f.view(np.float32), bits2_f.view(np.float32))
 
 
-@kernel
+@contracting_kernel
 def _reduce_f32(src, scale, q, bits1, bits2, kbits):
     """:func:`_reduce` in float32 (``scale`` a float32; v clamped to [-104, 89])."""
     n = src.shape[0]
@@ -81,7 +82,7 @@ def _reduce_f32(src, scale, q, bits1, bits2, kbits):
         bits2[i] = (k - k1 + _EXPONENT_BIAS_F) << 23
 
 
-@kernel
+@contracting_kernel
 def _exp_f32(x, lo, hi, scale, ws):
     q, bits1, bits2, f1, f2 = ws[5], ws[6], ws[7], ws[8], ws[9]
     for start in range(lo, hi, CHUNK):
@@ -92,7 +93,7 @@ def _exp_f32(x, lo, hi, scale, ws):
             xs[i] = ((_ONE_F + q[i]) * f1[i]) * f2[i]
 
 
-@kernel
+@contracting_kernel
 def _sigmoid_f32(x, lo, hi, ws):
     q, bits1, bits2, f1, f2 = ws[5], ws[6], ws[7], ws[8], ws[9]
     for start in range(lo, hi, CHUNK):
@@ -103,7 +104,7 @@ def _sigmoid_f32(x, lo, hi, ws):
             xs[i] = _ONE_F / (_ONE_F + ((_ONE_F + q[i]) * f1[i]) * f2[i])
 
 
-@kernel
+@contracting_kernel
 def _tanh_f32(x, lo, hi, ws):
     q, bits1, bits2, f1, f2 = ws[5], ws[6], ws[7], ws[8], ws[9]
     for start in range(lo, hi, CHUNK):
@@ -121,7 +122,7 @@ def _tanh_f32(x, lo, hi, ws):
             xs[i] = -t if v < 0 else (t if v == v else v)
 
 
-@kernel
+@contracting_kernel
 def _reduce(src, scale, q, bits1, bits2, kbits):
     """For v = scale * src[i] (clamped to [-750, 710]): q[i] = expm1(r) and the two
     factors 2**k1, 2**k2 (k1 + k2 = k) as float64 bit patterns in bits1, bits2.
@@ -147,7 +148,7 @@ def _reduce(src, scale, q, bits1, bits2, kbits):
         bits2[i] = (k - k1 + _EXPONENT_BIAS) << 52
 
 
-@kernel
+@contracting_kernel
 def exp_range(x, lo, hi, scale, ws):
     """``x[lo:hi] = exp(scale * x[lo:hi])`` in place."""
     if x.itemsize == 4:  # float32 (kernels pass float32 or float64 only)
@@ -162,7 +163,7 @@ def exp_range(x, lo, hi, scale, ws):
             xs[i] = ((1.0 + q[i]) * f1[i]) * f2[i]
 
 
-@kernel
+@contracting_kernel
 def sigmoid_range(x, lo, hi, ws):
     """``x[lo:hi] = 1 / (1 + exp(-x[lo:hi]))`` in place."""
     if x.itemsize == 4:  # float32 (kernels pass float32 or float64 only)
@@ -177,7 +178,7 @@ def sigmoid_range(x, lo, hi, ws):
             xs[i] = 1.0 / (1.0 + ((1.0 + q[i]) * f1[i]) * f2[i])
 
 
-@kernel
+@contracting_kernel
 def tanh_range(x, lo, hi, ws):
     """``x[lo:hi] = tanh(x[lo:hi])`` in place."""
     if x.itemsize == 4:  # float32 (kernels pass float32 or float64 only)
