@@ -237,17 +237,18 @@ def _indices(name, seq, size, allow_none):
 
 def _sequences(X, Y, n_x, n_y):
     """Inputs ``X`` (None for a zero input) and targets ``Y`` of the same length
-    as one ``(2, T)`` int64 array: row 0 the inputs (-1 for None), row 1 the targets.
+    T as one ``(2 T,)`` int64 array: the inputs (-1 for None), then the targets.
 
     Plain lists of in-range ints take a fast path; anything else gets the
     detailed checks (and their errors).
     """
     try:
         inputs = [-1 if v is None else v for v in X]
-        seqs = np.array((inputs, Y)) if len(inputs) == len(Y) else None
+        seqs = np.array(inputs + Y if type(Y) is list else inputs + list(Y))
     except (TypeError, ValueError):
         seqs = None
-    if seqs is not None and seqs.dtype == np.int64 and seqs.ndim == 2 and seqs.shape[1]:
+    T = len(inputs) if seqs is not None else 0
+    if T and seqs.dtype == np.int64 and seqs.shape == (2 * T,):
         low = min(inputs)
         if -1 <= low and max(inputs) < n_x and (low >= 0 or -1 not in X) \
                 and 0 <= min(Y) and max(Y) < n_y:
@@ -255,7 +256,7 @@ def _sequences(X, Y, n_x, n_y):
     xs, ys = _indices("X", X, n_x, True), _indices("Y", Y, n_y, False)
     if len(xs) != len(ys):
         raise ValueError(f"X and Y must have the same length, got {len(xs)} and {len(ys)}")
-    return np.stack((xs, ys))
+    return np.concatenate((xs, ys))
 
 
 def _as_state(name, a, n_a):
@@ -291,7 +292,7 @@ def rnn_forward(X, Y, a0, parameters, vocab_size=27):
     n_a, n_x, n_y = w.n_a, w.n_x, w.n_y
     if vocab_size != n_x:
         raise ValueError(f"vocab_size = {vocab_size} but parameters['Wax'] has n_x = {n_x} columns")
-    xs, ys = _sequences(X, Y, n_x, n_y)
+    xs, ys = _sequences(X, Y, n_x, n_y).reshape(2, -1)
     a0_vec = _as_state("a0", a0, n_a).reshape(n_a)
     Wax, Waa, Wya, b, by = w.args
     T = len(xs)
@@ -323,7 +324,7 @@ def rnn_backward(X, Y, parameters, cache):
         a_hist = np.stack([np.asarray(a[t - 1], dtype=np.float64).reshape(n_a) for t in range(T + 1)])
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"cache must be the (y_hat, a, x) dicts of rnn_forward for these X ({exc})") from None
-    xs, ys = _sequences(X, Y, n_x, n_y)
+    xs, ys = _sequences(X, Y, n_x, n_y).reshape(2, -1)
     Wax, Waa, Wya, b, by = w.args
     g = {"dWax": np.empty((n_a, n_x)), "dWaa": np.empty((n_a, n_a)), "dWya": np.empty((n_y, n_a)),
          "db": np.empty((n_a, 1)), "dby": np.empty((n_y, 1)), "da_next": np.empty((n_a, 1))}

@@ -157,18 +157,23 @@ def backward_pass(xs, ys, Waa, Wya, a_hist, probs, dys, das, da_next, with_da0):
     sums of products of these (:func:`weight_gradients`).
     """
     n_a = Waa.shape[0]
-    da_next[:] = 0.0
+    n_y = Wya.shape[0]
+    for i in range(n_a):
+        da_next[i] = 0.0
     for t in range(xs.shape[0] - 1, -1, -1):
         a = a_hist[t + 1]
         dy = dys[t]
-        dy[:] = probs[t]
+        p = probs[t]
+        for c in range(n_y):
+            dy[c] = p[c]
         dy[ys[t]] -= 1.0
         da = das[t]
-        da[:] = 0.0
+        for i in range(n_a):
+            da[i] = 0.0
         add_vector_matrix(dy, Wya, da)
         for i in range(n_a):  # da becomes daraw, the gradient before tanh
             da[i] = (1.0 - a[i] * a[i]) * (da[i] + da_next[i])
-        da_next[:] = 0.0
+            da_next[i] = 0.0
         if t > 0 or with_da0:
             add_vector_matrix(da, Waa, da_next)
 
@@ -222,9 +227,13 @@ def weight_gradients(xs, a_hist, dys, das, dWax, dWaa, dWya, db, dby,
     n_y = dWya.shape[0]
     sum_outer_products(dys[:T], a_hist[1:], step, dWya, Wya, lr, max_value)
     sum_outer_products(das[:T], a_hist, step, dWaa, Waa, lr, max_value)
-    dWax[:] = 0.0
-    db[:] = 0.0
-    dby[:] = 0.0
+    dWax_flat = dWax.reshape(dWax.size)
+    for i in range(dWax_flat.shape[0]):
+        dWax_flat[i] = 0.0
+    for i in range(n_a):
+        db[i] = 0.0
+    for c in range(n_y):
+        dby[c] = 0.0
     for t in range(T - 1, -1, -1):
         da = das[t]
         dy = dys[t]
@@ -237,8 +246,7 @@ def weight_gradients(xs, a_hist, dys, das, dWax, dWaa, dWya, db, dby,
             for i in range(n_a):
                 dWax[i, k] += da[i]
     if step:
-        for i in range(n_a):
-            clip_and_step(dWax[i], Wax[i], lr, max_value)
+        clip_and_step(dWax_flat, Wax.reshape(Wax.size), lr, max_value)
         clip_and_step(db, b, lr, max_value)
         clip_and_step(dby, by, lr, max_value)
 
@@ -281,14 +289,14 @@ def sgd_step(xs, ys, a0, Wax, Waa, Wya, b, by, dWax, dWaa, dWya, db, dby, lr, ma
 def optimize_one(seqs, a0, Wax, Waa, Wya, b, by, lr, max_value, dWax, dWaa, dWya, db, dby, a_last):
     """One :func:`sgd_step` on the caller's arrays, in the course's shapes.
 
-    ``seqs (2, T)`` holds the inputs and the targets; ``a0``, ``b``,
+    ``seqs (2 T,)`` holds the inputs, then the targets; ``a0``, ``b``,
     ``db``, ``a_last`` are ``(n_a, 1)``, ``by``, ``dby`` ``(n_y, 1)``;
     ``a_last`` receives the last state.
     """
     n_a, n_y = b.shape[0], by.shape[0]
-    T = seqs.shape[1]
+    T = seqs.shape[0] // 2
     work = workspace(n_a, n_y, T)
-    loss = sgd_step(seqs[0], seqs[1], a0.reshape(n_a), Wax, Waa, Wya, b.reshape(n_a), by.reshape(n_y),
+    loss = sgd_step(seqs[:T], seqs[T:], a0.reshape(n_a), Wax, Waa, Wya, b.reshape(n_a), by.reshape(n_y),
                     dWax, dWaa, dWya, db.reshape(n_a), dby.reshape(n_y), lr, max_value, work)
     a_last.reshape(n_a)[:] = work[0][T]
     return loss
