@@ -157,7 +157,43 @@ def split_caches(caches, producer):
 
 
 _ACCEPTED = {}  # (tag, shapes..., dtypes..., bound sizes) -> (sizes, dtype), for calls seen before
+_PLAIN = set()  # (tag, bound sizes, shapes...) of accepted calls whose arrays were all plain
 _ACCEPTED_MAX = 4096
+
+
+def _plain_shapes(values):
+    """The shapes of ``values`` if every one is a plain array (float64,
+    C-contiguous, writeable ndarray: what the kernels take as it is), else None."""
+    shapes = []
+    for v in values:
+        if type(v) is not np.ndarray or v.dtype is not _F64:
+            return None
+        flags = v.flags
+        if not (flags.c_contiguous and flags.writeable):
+            return None
+        shapes.append(v.shape)
+    return shapes
+
+
+def seen_plain(tag, arrays, parameters, keys, bound=()):
+    """The fast path of every public function: the parameter arrays (in
+    ``keys`` order) when ``arrays`` and ``parameters[keys]`` are all plain
+    arrays in shapes that :func:`validate` accepted before for ``tag`` (and
+    ``bound``); None otherwise (then :func:`validate` runs).
+
+    Such a call needs no check (validation depends on nothing but shapes and
+    dtypes) and no conversion.
+    """
+    if type(parameters) is not dict:
+        return None
+    try:
+        params = [parameters[k] for k in keys]
+    except KeyError:
+        return None
+    shapes = _plain_shapes((*arrays, *params))
+    if shapes is None or (tag, bound, *shapes) not in _PLAIN:
+        return None
+    return params
 
 
 def _memo_key(tag, bound, named, parameters, spec, extra):
@@ -171,7 +207,7 @@ def _memo_key(tag, bound, named, parameters, spec, extra):
             *[a.dtype for a in extra]), values
 
 
-def validate(tag, named, parameters, spec, dims=None, extra=(), pname="parameters"):
+def validate(tag, named, parameters, spec, dims=None, extra=(), pname="parameters", plain_bound=None):
     """Check a call's arrays and parameters; the shared front door of every public function.
 
     Parameters
@@ -181,6 +217,9 @@ def validate(tag, named, parameters, spec, dims=None, extra=(), pname="parameter
     parameters : the parameters dict; ``spec`` maps its keys to layouts.
     dims : Dims with sizes already known (e.g. from caches), or None.
     extra : arrays that take part in the result dtype only.
+    plain_bound : when not None, an accepted call whose arrays (``named``,
+        ``parameters[spec]``) are all plain is recorded for
+        :func:`seen_plain` under ``(tag, plain_bound)``.
 
     Returns
     -------
@@ -195,17 +234,24 @@ def validate(tag, named, parameters, spec, dims=None, extra=(), pname="parameter
     key, values = _memo_key(tag, bound, named, parameters, spec, extra)
     hit = _ACCEPTED.get(key) if key is not None else None
     if hit is not None:
-        return values[:len(named)], dict(zip(spec, values[len(named):])), hit[0], hit[1]
-    dims = Dims(**dict(bound))
-    arrays = []
-    for name, value, layout in named:
-        arr = as_real_array(name, value, layout)
-        dims.bind(name, arr, layout)
-        arrays.append(arr)
-    p = read_parameters(parameters, spec, dims, name=pname)
-    dtype = common_dtype([*arrays, *p.values(), *extra])
-    if key is not None:
-        if len(_ACCEPTED) >= _ACCEPTED_MAX:
-            _ACCEPTED.clear()
-        _ACCEPTED[key] = (dims.sizes, dtype)
-    return arrays, p, dims.sizes, dtype
+        arrays, p, sizes, dtype = values[:len(named)], dict(zip(spec, values[len(named):])), hit[0], hit[1]
+    else:
+        dims = Dims(**dict(bound))
+        arrays = []
+        for name, value, layout in named:
+            arr = as_real_array(name, value, layout)
+            dims.bind(name, arr, layout)
+            arrays.append(arr)
+        p = read_parameters(parameters, spec, dims, name=pname)
+        sizes, dtype = dims.sizes, common_dtype([*arrays, *p.values(), *extra])
+        if key is not None:
+            if len(_ACCEPTED) >= _ACCEPTED_MAX:
+                _ACCEPTED.clear()
+            _ACCEPTED[key] = (sizes, dtype)
+    if plain_bound is not None and dtype == _F64:
+        shapes = _plain_shapes((*arrays, *p.values()))
+        if shapes is not None:
+            if len(_PLAIN) >= _ACCEPTED_MAX:
+                _PLAIN.clear()
+            _PLAIN.add((tag, plain_bound, *shapes))
+    return arrays, p, sizes, dtype

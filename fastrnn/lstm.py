@@ -11,15 +11,15 @@ import numpy as np
 from ._buffers import scratch
 from ._caches import LSTMRecord, LSTMStepCaches, StepCaches, stack_user_steps
 from ._kernels import lstm as _kernels
-from ._validate import (Dims, as_real_array, column, common_dtype, kernel_array,
-                        read_parameters, split_caches, step_major, time_major, validate)
+from ._validate import (Dims, as_real_array, common_dtype, kernel_array, read_parameters,
+                        seen_plain, split_caches, step_major, validate)
 
 GATES = ("f", "i", "c", "o")  # forget, update, candidate, output: the stacking order
 
-#: Keys and shapes the forward pass reads from ``parameters``.
+#: Keys and shapes the forward pass reads from ``parameters`` (in the kernel's argument order).
 FORWARD_PARAMETERS = {
-    **{key: layout for g in GATES
-       for key, layout in ((f"W{g}", ("n_a", "n_a+n_x")), (f"b{g}", ("n_a", 1)))},
+    **{f"W{g}": ("n_a", "n_a+n_x") for g in GATES},
+    **{f"b{g}": ("n_a", 1) for g in GATES},
     "Wy": ("n_y", "n_a"),
     "by": ("n_y", 1),
 }
@@ -34,69 +34,59 @@ DA_LAYOUT = ("n_a", "m", "T_x")
 #: ``(a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters)``.
 STEP_FIELDS = {name: (index, XT_LAYOUT if name == "xt" else A_LAYOUT) for index, name in
                enumerate(("a_next", "c_next", "a_prev", "c_prev", "ft", "it", "cct", "ot", "xt"))}
+_F64 = np.dtype(np.float64)
 
 
-def _stacked_weights(p, dtype):
-    """``[Wf; Wi; Wc; Wo]`` as one ``(4 n_a, n_a + n_x)`` array of ``dtype``."""
-    return np.concatenate([p[f"W{g}"] for g in GATES], axis=0).astype(dtype, copy=False)
-
-
-def _run_forward(x_seq, a0, c0, p, dtype):
-    """Kernel call shared by the cell and the sequence (kernel layout results).
-
-    ``c0`` is ``(n_a, m)`` or None for zeros.  Returns a_hist, c_hist, gates, y.
-    """
-    T, m, _ = x_seq.shape
-    n_a = a0.shape[0]
-    n_y = p["Wy"].shape[0]
-    W = _stacked_weights(p, dtype)
-    a_hist = np.empty((T + 1, m, n_a), dtype)
-    a_hist[0] = a0.T
-    c_hist = np.empty((T + 1, m, n_a), dtype)
-    c_hist[0] = 0.0 if c0 is None else c0.T
-    gates = np.empty((T, m, 4 * n_a), dtype)
-    y = np.empty((T, m, n_y), dtype)
-    b = np.concatenate([p[f"b{g}"] for g in GATES], axis=0)
-    _kernels.lstm_forward(
-        x_seq, a_hist[0], c_hist[0],
-        kernel_array(W[:, n_a:].T, dtype), kernel_array(W[:, :n_a].T, dtype), column(b, dtype),
-        kernel_array(p["Wy"].T, dtype), column(p["by"], dtype),
-        a_hist[1:], c_hist[1:], gates, y,
-    )
-    return a_hist, c_hist, gates, y
-
-
-def _run_backward(da, dc_last, seqs, p, dtype):
+def _run_forward(x, a0, c0, params, dtype):
     """Kernel call shared by the cell and the sequence.
 
-    ``da`` is ``(n_a, m, T)`` (course layout), ``dc_last`` ``(m, n_a)`` or None;
-    ``seqs`` holds a_prev, c_next, c_prev, gates, xt in kernel layout.
+    ``x (n_x, m, T)``, ``a0``, ``c0 (n_a, m)`` (None for zeros) and
+    ``params`` (the arrays of FORWARD_PARAMETERS, in order) are C-contiguous
+    arrays of ``dtype``.  Returns x_seq, a_hist, c_hist, gates, y in kernel layout.
+    """
+    n_x, m, T = x.shape
+    n_a = a0.shape[0]
+    n_y = params[8].shape[0]
+    if c0 is None:
+        c0 = np.zeros((n_a, m), dtype)
+    x_seq = np.empty((T, m, n_x), dtype)
+    a_hist = np.empty((T + 1, m, n_a), dtype)
+    c_hist = np.empty((T + 1, m, n_a), dtype)
+    gates = np.empty((T, m, 4 * n_a), dtype)
+    y = np.empty((T, m, n_y), dtype)
+    _kernels.lstm_forward_course(x, a0, c0, *params, x_seq, a_hist, c_hist, gates, y)
+    return x_seq, a_hist, c_hist, gates, y
+
+
+def _run_backward(da, dc_last, a_prev, c_next, c_prev, gates, x_seq, weights, dtype):
+    """Kernel call shared by the cell and the sequence: C-contiguous arrays of
+    ``dtype``, ``da`` in course layout ``(n_a, m, T)``, ``dc_last (m, n_a)``
+    (None for zeros), the sequences in kernel layout, ``weights`` Wf, Wi, Wc, Wo.
+
     Returns dx ``(T, m, n_x)``, da0, dc0 ``(m, n_a)`` and the gate gradients dict.
     """
-    T, m, n_a = seqs["a_prev"].shape
-    n_x = seqs["xt"].shape[2]
-    W = _stacked_weights(p, dtype)
+    T, m, n_a = a_prev.shape
+    n_x = x_seq.shape[2]
     dx = np.empty((T, m, n_x), dtype)
     da0 = np.empty((m, n_a), dtype)
     dc0 = np.empty((m, n_a), dtype)
-    dWa = np.empty((4 * n_a, n_a), dtype)
-    dWx = np.empty((4 * n_a, n_x), dtype)
-    db = np.empty(4 * n_a, dtype)
-    dc_last = np.zeros((m, n_a), dtype) if dc_last is None else kernel_array(dc_last, dtype)
-    da_seq = scratch("lstm da", (T, m, n_a), dtype)
-    np.copyto(da_seq, da.transpose(2, 1, 0))
-    _kernels.lstm_backward(
-        da_seq, dc_last,
-        *(kernel_array(seqs[k], dtype) for k in ("a_prev", "c_next", "c_prev", "gates", "xt")),
-        kernel_array(W[:, :n_a], dtype), kernel_array(W[:, n_a:], dtype),
-        scratch("lstm dgates", (T, m, 4 * n_a), dtype), dx, da0, dc0, dWa, dWx, db,
-    )
-    dW = np.concatenate([dWa, dWx], axis=1)
+    dW = np.empty((4 * n_a, n_a + n_x), dtype)
+    db = np.empty((4 * n_a, 1), dtype)
+    if dc_last is None:
+        dc_last = np.zeros((m, n_a), dtype)
+    _kernels.lstm_backward_course(
+        da, dc_last, a_prev, c_next, c_prev, gates, x_seq, *weights,
+        scratch("lstm da", (T, m, n_a), dtype), scratch("lstm dgates", (T, m, 4 * n_a), dtype),
+        dx, da0, dc0, dW, db)
     grads = {}
     for k, g in enumerate(GATES):
         grads[f"dW{g}"] = dW[k * n_a:(k + 1) * n_a]
-        grads[f"db{g}"] = db[k * n_a:(k + 1) * n_a].reshape(n_a, 1)
+        grads[f"db{g}"] = db[k * n_a:(k + 1) * n_a]
     return dx, da0, dc0, grads
+
+
+def _converted(arrays, dtype):
+    return [kernel_array(a, dtype) for a in arrays]
 
 
 def lstm_cell_forward(xt, a_prev, c_prev, parameters):
@@ -118,7 +108,8 @@ def lstm_cell_forward(xt, a_prev, c_prev, parameters):
     (xt_arr, a_prev_arr, c_prev_arr), p, _, dtype = validate(
         "lstm_cell_forward", [("xt", xt, XT_LAYOUT), ("a_prev", a_prev, A_LAYOUT), ("c_prev", c_prev, A_LAYOUT)],
         parameters, FORWARD_PARAMETERS)
-    a_hist, c_hist, gates, y = _run_forward(step_major(xt_arr, dtype), a_prev_arr, c_prev_arr, p, dtype)
+    x, a0, c0, *params = _converted([xt_arr[:, :, np.newaxis], a_prev_arr, c_prev_arr, *p.values()], dtype)
+    _, a_hist, c_hist, gates, y = _run_forward(x, a0, c0, params, dtype)
     n_a = a_hist.shape[2]
     a_next, c_next = a_hist[1].T, c_hist[1].T
     ft, it, cct, ot = (gates[0, :, k * n_a:(k + 1) * n_a].T for k in range(4))
@@ -141,10 +132,16 @@ def lstm_forward(x, a0, parameters):
     c : (n_a, m, T_x) cell states.
     caches : ``(steps, x)``; ``steps[t]`` is step t's 10-tuple, built on access.
     """
-    (x_arr, a0_arr), p, _, dtype = validate(
-        "lstm_forward", [("x", x, X_LAYOUT), ("a0", a0, A_LAYOUT)], parameters, FORWARD_PARAMETERS)
-    x_seq = time_major(x_arr, dtype)
-    a_hist, c_hist, gates, y = _run_forward(x_seq, a0_arr, None, p, dtype)
+    params = seen_plain("lstm_forward", (x, a0), parameters, FORWARD_PARAMETERS)
+    if params is not None:  # float64 C-contiguous arrays in shapes seen before
+        x_arr, dtype = x, np.float64
+        x_seq, a_hist, c_hist, gates, y = _run_forward(x, a0, None, params, dtype)
+    else:
+        (x_arr, a0_arr), p, _, dtype = validate(
+            "lstm_forward", [("x", x, X_LAYOUT), ("a0", a0, A_LAYOUT)], parameters, FORWARD_PARAMETERS,
+            plain_bound=())
+        x_c, a0_c, *params = _converted([x_arr, a0_arr, *p.values()], dtype)
+        x_seq, a_hist, c_hist, gates, y = _run_forward(x_c, a0_c, None, params, dtype)
     steps = LSTMStepCaches(LSTMRecord(a_hist, c_hist, gates, x_seq, x_arr, parameters))
     return (a_hist[1:].transpose(2, 1, 0), y.transpose(2, 1, 0), c_hist[1:].transpose(2, 1, 0),
             (steps, x))
@@ -171,10 +168,11 @@ def lstm_cell_backward(da_next, dc_next, cache):
     values, p, _, dtype = validate("lstm_cell_backward", named, cache[9], BACKWARD_PARAMETERS,
                                    pname="cache[9] (parameters)")
     arrays = dict(zip(["da_next", "dc_next", *STEP_FIELDS], values))
-    seqs = {name: step_major(arrays[name], dtype) for name in ("a_prev", "c_next", "c_prev", "xt")}
-    seqs["gates"] = np.concatenate([step_major(arrays[k], dtype) for k in ("ft", "it", "cct", "ot")], axis=2)
-    dx, da0, dc0, grads = _run_backward(arrays["da_next"][:, :, np.newaxis], arrays["dc_next"].T,
-                                        seqs, p, dtype)
+    seqs = [step_major(arrays[name], dtype) for name in ("a_prev", "c_next", "c_prev")]
+    gates = np.concatenate([step_major(arrays[k], dtype) for k in ("ft", "it", "cct", "ot")], axis=2)
+    da, dc_last, *rest = _converted([arrays["da_next"][:, :, np.newaxis], arrays["dc_next"].T,
+                                     *seqs, gates, step_major(arrays["xt"], dtype), *p.values()], dtype)
+    dx, da0, dc0, grads = _run_backward(da, dc_last, *rest[:5], rest[5:], dtype)
     return {"dxt": dx[0].T, "da_prev": da0.T, "dc_prev": dc0.T, **grads}
 
 
@@ -194,21 +192,29 @@ def lstm_backward(da, caches):
         ``dWf, dWi, dWc, dWo (n_a, n_a + n_x)``, ``dbf, dbi, dbc, dbo (n_a, 1)``.
     """
     steps, _ = split_caches(caches, "lstm_forward")
+    if isinstance(steps, LSTMStepCaches):
+        r = steps.record
+        plain_bound = (r.a_hist.shape, r.x_seq.shape)
+        if r.a_hist.dtype is _F64:
+            weights = seen_plain("lstm_backward", (da,), r.parameters, BACKWARD_PARAMETERS, plain_bound)
+            if weights is not None:  # float64 C-contiguous arrays in shapes seen before
+                T = da.shape[2]
+                dx, da0, _, grads = _run_backward(da, None, r.a_hist[:T], r.c_hist[1:T + 1], r.c_hist[:T],
+                                                  r.gates[:T], r.x_seq[:T], weights, np.float64)
+                return {"dx": dx.transpose(2, 1, 0), "da0": da0.T, **grads}
     da_arr = as_real_array("da", da, DA_LAYOUT)
     T = da_arr.shape[2]
     if T == 0:
         raise ValueError(f"da must have at least one time step, got shape {da_arr.shape}")
     if isinstance(steps, LSTMStepCaches):
-        r = steps.record
         if T > r.T:
             raise ValueError(f"da has T_x = {T} time steps but caches hold {r.T}")
         _, m, n_a = r.a_hist.shape
         dims = Dims(n_a=n_a, m=m, n_x=r.x_seq.shape[2])
-        seqs = {"a_prev": r.a_hist[:T], "c_next": r.c_hist[1:T + 1], "c_prev": r.c_hist[:T],
-                "gates": r.gates[:T], "xt": r.x_seq[:T]}
+        seqs = [r.a_hist[:T], r.c_hist[1:T + 1], r.c_hist[:T], r.gates[:T], r.x_seq[:T]]
         (da_arr,), p, _, dtype = validate("lstm_backward", [("da", da_arr, ("n_a", "m", T))], r.parameters,
                                           BACKWARD_PARAMETERS, dims, extra=(r.a_hist,),
-                                          pname="parameters (from caches)")
+                                          pname="parameters (from caches)", plain_bound=plain_bound)
     elif isinstance(steps, StepCaches):
         raise TypeError("caches come from rnn_forward: use rnn_backward")
     else:
@@ -216,9 +222,11 @@ def lstm_backward(da, caches):
         dims.bind("da", da_arr, DA_LAYOUT)
         fields = {k: v for k, v in STEP_FIELDS.items() if k != "a_next"}
         stacked, parameters = stack_user_steps(steps, T, fields, dims, "lstm_cell_forward")
-        seqs = {k: stacked[k] for k in ("a_prev", "c_next", "c_prev", "xt")}
-        seqs["gates"] = np.concatenate([stacked[k] for k in ("ft", "it", "cct", "ot")], axis=2)
+        seqs = [stacked[k] for k in ("a_prev", "c_next", "c_prev")]
+        seqs.append(np.concatenate([stacked[k] for k in ("ft", "it", "cct", "ot")], axis=2))
+        seqs.append(stacked["xt"])
         p = read_parameters(parameters, BACKWARD_PARAMETERS, dims, name="parameters (from caches)")
-        dtype = common_dtype([da_arr, *seqs.values(), *p.values()])
-    dx, da0, _, grads = _run_backward(da_arr, None, seqs, p, dtype)
+        dtype = common_dtype([da_arr, *seqs, *p.values()])
+    da_c, *rest = _converted([da_arr, *seqs, *p.values()], dtype)
+    dx, da0, _, grads = _run_backward(da_c, None, *rest[:5], rest[5:], dtype)
     return {"dx": dx.transpose(2, 1, 0), "da0": da0.T, **grads}

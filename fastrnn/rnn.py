@@ -9,47 +9,48 @@ import numpy as np
 from ._buffers import scratch
 from ._caches import RNNRecord, RNNStepCaches, StepCaches, stack_user_steps
 from ._kernels import rnn as _kernels
-from ._validate import (Dims, as_real_array, column, common_dtype, kernel_array,
-                        read_parameters, split_caches, step_major, time_major, validate)
+from ._validate import (Dims, as_real_array, common_dtype, kernel_array, read_parameters,
+                        seen_plain, split_caches, step_major, validate)
 
-#: Keys and shapes the forward pass reads from ``parameters``.
+#: Keys and shapes the forward pass reads from ``parameters`` (in the kernel's argument order).
 FORWARD_PARAMETERS = {
     "Wax": ("n_a", "n_x"),
     "Waa": ("n_a", "n_a"),
-    "Wya": ("n_y", "n_a"),
     "ba": ("n_a", 1),
+    "Wya": ("n_y", "n_a"),
     "by": ("n_y", 1),
 }
 #: Keys and shapes the backward pass reads (the output layer is not needed).
-BACKWARD_PARAMETERS = {"Wax": ("n_a", "n_x"), "Waa": ("n_a", "n_a")}
+BACKWARD_PARAMETERS = {"Waa": ("n_a", "n_a"), "Wax": ("n_a", "n_x")}
 
 X_LAYOUT = ("n_x", "m", "T_x")
 XT_LAYOUT = ("n_x", "m")
 A_LAYOUT = ("n_a", "m")
 DA_LAYOUT = ("n_a", "m", "T_x")
+_F64 = np.dtype(np.float64)
 
 
-def _run_forward(x_seq, a0, p, dtype):
-    """Kernel call shared by the cell and the sequence: returns a_hist, y (kernel layout)."""
-    T, m, _ = x_seq.shape
-    n_a = a0.shape[0]
-    n_y = p["Wya"].shape[0]
-    a_hist = np.empty((T + 1, m, n_a), dtype)
-    a_hist[0] = a0.T
-    y = np.empty((T, m, n_y), dtype)
-    _kernels.rnn_forward(
-        x_seq, a_hist[0],
-        kernel_array(p["Wax"].T, dtype), kernel_array(p["Waa"].T, dtype), column(p["ba"], dtype),
-        kernel_array(p["Wya"].T, dtype), column(p["by"], dtype),
-        a_hist[1:], y,
-    )
-    return a_hist, y
-
-
-def _run_backward(da, a_next_seq, a_prev_seq, x_seq, p, dtype):
+def _run_forward(x, a0, params, dtype):
     """Kernel call shared by the cell and the sequence.
 
-    ``da`` is in course layout ``(n_a, m, T)``, the rest in kernel layout.
+    ``x (n_x, m, T)``, ``a0 (n_a, m)`` and ``params`` (the arrays of
+    FORWARD_PARAMETERS, in order) are C-contiguous arrays of ``dtype``.
+    Returns x_seq, a_hist, y in kernel layout.
+    """
+    n_x, m, T = x.shape
+    n_a = a0.shape[0]
+    n_y = params[3].shape[0]
+    x_seq = np.empty((T, m, n_x), dtype)
+    a_hist = np.empty((T + 1, m, n_a), dtype)
+    y = np.empty((T, m, n_y), dtype)
+    _kernels.rnn_forward_course(x, a0, *params, x_seq, a_hist, y)
+    return x_seq, a_hist, y
+
+
+def _run_backward(da, a_next_seq, a_prev_seq, x_seq, Waa, Wax, dtype):
+    """Kernel call shared by the cell and the sequence: C-contiguous arrays of
+    ``dtype``, ``da`` in course layout ``(n_a, m, T)``, the rest in kernel layout.
+
     Returns dx ``(T, m, n_x)``, da0 ``(m, n_a)``, dWax, dWaa, dba ``(n_a, 1)``.
     """
     T, m, n_a = a_next_seq.shape
@@ -58,15 +59,14 @@ def _run_backward(da, a_next_seq, a_prev_seq, x_seq, p, dtype):
     da0 = np.empty((m, n_a), dtype)
     dWax = np.empty((n_a, n_x), dtype)
     dWaa = np.empty((n_a, n_a), dtype)
-    dba = np.empty(n_a, dtype)
-    dz = scratch("rnn dz", (T, m, n_a), dtype)
-    np.copyto(dz, da.transpose(2, 1, 0))
-    _kernels.rnn_backward(
-        dz, kernel_array(a_next_seq, dtype), kernel_array(a_prev_seq, dtype),
-        kernel_array(x_seq, dtype), kernel_array(p["Waa"], dtype), kernel_array(p["Wax"], dtype),
-        dx, da0, dWax, dWaa, dba,
-    )
-    return dx, da0, dWax, dWaa, dba.reshape(n_a, 1)
+    dba = np.empty((n_a, 1), dtype)
+    _kernels.rnn_backward_course(da, a_next_seq, a_prev_seq, x_seq, Waa, Wax,
+                                 scratch("rnn dz", (T, m, n_a), dtype), dx, da0, dWax, dWaa, dba)
+    return dx, da0, dWax, dWaa, dba
+
+
+def _converted(arrays, dtype):
+    return [kernel_array(a, dtype) for a in arrays]
 
 
 def rnn_cell_forward(xt, a_prev, parameters):
@@ -88,7 +88,8 @@ def rnn_cell_forward(xt, a_prev, parameters):
     (xt_arr, a_prev_arr), p, _, dtype = validate(
         "rnn_cell_forward", [("xt", xt, XT_LAYOUT), ("a_prev", a_prev, A_LAYOUT)],
         parameters, FORWARD_PARAMETERS)
-    a_hist, y = _run_forward(step_major(xt_arr, dtype), a_prev_arr, p, dtype)
+    x, a0, *params = _converted([xt_arr[:, :, np.newaxis], a_prev_arr, *p.values()], dtype)
+    _, a_hist, y = _run_forward(x, a0, params, dtype)
     a_next = a_hist[1].T
     return a_next, y[0].T, (a_next, a_prev, xt, parameters)
 
@@ -110,10 +111,16 @@ def rnn_forward(x, a0, parameters):
         ``(a_next, a_prev, xt, parameters)``, built on access (a read-only
         sequence; ``list(steps)`` gives a list).
     """
-    (x_arr, a0_arr), p, _, dtype = validate(
-        "rnn_forward", [("x", x, X_LAYOUT), ("a0", a0, A_LAYOUT)], parameters, FORWARD_PARAMETERS)
-    x_seq = time_major(x_arr, dtype)
-    a_hist, y = _run_forward(x_seq, a0_arr, p, dtype)
+    params = seen_plain("rnn_forward", (x, a0), parameters, FORWARD_PARAMETERS)
+    if params is not None:  # float64 C-contiguous arrays in shapes seen before
+        x_arr, dtype = x, np.float64
+        x_seq, a_hist, y = _run_forward(x, a0, params, dtype)
+    else:
+        (x_arr, a0_arr), p, _, dtype = validate(
+            "rnn_forward", [("x", x, X_LAYOUT), ("a0", a0, A_LAYOUT)], parameters, FORWARD_PARAMETERS,
+            plain_bound=())
+        x_c, a0_c, *params = _converted([x_arr, a0_arr, *p.values()], dtype)
+        x_seq, a_hist, y = _run_forward(x_c, a0_c, params, dtype)
     steps = RNNStepCaches(RNNRecord(a_hist, x_seq, x_arr, parameters))
     return a_hist[1:].transpose(2, 1, 0), y.transpose(2, 1, 0), (steps, x)
 
@@ -141,9 +148,10 @@ def rnn_cell_backward(da_next, cache):
         [("da_next", da_next, A_LAYOUT), ("cache[0] (a_next)", a_next, A_LAYOUT),
          ("cache[1] (a_prev)", a_prev, A_LAYOUT), ("cache[2] (xt)", xt, XT_LAYOUT)],
         parameters, BACKWARD_PARAMETERS, pname="cache[3] (parameters)")
-    dx, da0, dWax, dWaa, dba = _run_backward(
-        da_arr[:, :, np.newaxis], step_major(a_next_arr, dtype), step_major(a_prev_arr, dtype),
-        step_major(xt_arr, dtype), p, dtype)
+    da3, a_next_seq, a_prev_seq, xt_seq, Waa, Wax = _converted(
+        [da_arr[:, :, np.newaxis], step_major(a_next_arr, dtype), step_major(a_prev_arr, dtype),
+         step_major(xt_arr, dtype), p["Waa"], p["Wax"]], dtype)
+    dx, da0, dWax, dWaa, dba = _run_backward(da3, a_next_seq, a_prev_seq, xt_seq, Waa, Wax, dtype)
     return {"dxt": dx[0].T, "da_prev": da0.T, "dWax": dWax, "dWaa": dWaa, "dba": dba}
 
 
@@ -169,12 +177,21 @@ def rnn_backward(da, caches):
     now, as the course's loop over step caches does.
     """
     steps, _ = split_caches(caches, "rnn_forward")
+    if isinstance(steps, RNNStepCaches):
+        record = steps.record
+        plain_bound = (record.a_hist.shape, record.x_seq.shape)
+        if record.a_hist.dtype is _F64:
+            Waa_Wax = seen_plain("rnn_backward", (da,), record.parameters, BACKWARD_PARAMETERS, plain_bound)
+            if Waa_Wax is not None:  # float64 C-contiguous arrays in shapes seen before
+                T = da.shape[2]
+                dx, da0, dWax, dWaa, dba = _run_backward(
+                    da, record.a_hist[1:T + 1], record.a_hist[:T], record.x_seq[:T], *Waa_Wax, np.float64)
+                return {"dx": dx.transpose(2, 1, 0), "da0": da0.T, "dWax": dWax, "dWaa": dWaa, "dba": dba}
     da_arr = as_real_array("da", da, DA_LAYOUT)
     T = da_arr.shape[2]
     if T == 0:
         raise ValueError(f"da must have at least one time step, got shape {da_arr.shape}")
     if isinstance(steps, RNNStepCaches):
-        record = steps.record
         if T > record.T:
             raise ValueError(f"da has T_x = {T} time steps but caches hold {record.T}")
         _, m, n_a = record.a_hist.shape
@@ -183,7 +200,7 @@ def rnn_backward(da, caches):
         x_seq, parameters = record.x_seq[:T], record.parameters
         (da_arr,), p, _, dtype = validate("rnn_backward", [("da", da_arr, ("n_a", "m", T))], parameters,
                                           BACKWARD_PARAMETERS, dims, extra=(record.a_hist,),
-                                          pname="parameters (from caches)")
+                                          pname="parameters (from caches)", plain_bound=plain_bound)
     elif isinstance(steps, StepCaches):
         raise TypeError("caches come from lstm_forward: use lstm_backward")
     else:
@@ -194,5 +211,6 @@ def rnn_backward(da, caches):
         a_next_seq, a_prev_seq, x_seq = stacked["a_next"], stacked["a_prev"], stacked["xt"]
         p = read_parameters(parameters, BACKWARD_PARAMETERS, dims, name="parameters (from caches)")
         dtype = common_dtype([da_arr, a_next_seq, a_prev_seq, x_seq, *p.values()])
-    dx, da0, dWax, dWaa, dba = _run_backward(da_arr, a_next_seq, a_prev_seq, x_seq, p, dtype)
+    arrays = _converted([da_arr, a_next_seq, a_prev_seq, x_seq, p["Waa"], p["Wax"]], dtype)
+    dx, da0, dWax, dWaa, dba = _run_backward(*arrays, dtype)
     return {"dx": dx.transpose(2, 1, 0), "da0": da0.T, "dWax": dWax, "dWaa": dWaa, "dba": dba}

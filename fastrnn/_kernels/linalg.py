@@ -1,5 +1,9 @@
 """Matrix products: explicit loops for small operands, BLAS for large ones.
 
+Zeroing is written as loops too: numba's ``row[:] = 0.0`` goes through its
+generic broadcasting assignment, which costs more than the product itself at
+the notebook shapes.
+
 Measured on the 2-core CI machine: a call into BLAS costs about 0.5 us, so
 for the notebook and char-model shapes (a few thousand multiply-adds per
 product) a loop whose inner axis is contiguous (and vectorised by LLVM) is
@@ -11,6 +15,11 @@ from ._jit import kernel
 
 #: ``m * k * n`` from which a product goes to BLAS (``np.dot``).
 BLAS_MIN_WORK = 1 << 15
+#: Below this many output columns the loops compute one dot product per
+#: output (the same sums in the same order): a row update of 5 columns does
+#: not vectorise, and costs twice as much at the notebook shapes.
+NARROW = 8
+NARROW_TN = 4
 
 
 @kernel
@@ -21,9 +30,18 @@ def matmul(a, b, out):
     if m * k * n >= BLAS_MIN_WORK:
         np.dot(a, b, out)
         return
+    if n < NARROW:  # a few output columns: one short dot product each
+        for i in range(m):
+            for j in range(n):
+                total = 0.0
+                for p in range(k):
+                    total += a[i, p] * b[p, j]
+                out[i, j] = total
+        return
     for i in range(m):
         row = out[i]
-        row[:] = 0.0
+        for j in range(n):
+            row[j] = 0.0
         for p in range(k):
             aip = a[i, p]
             brow = b[p]
@@ -39,7 +57,18 @@ def matmul_tn(a, b, out):
     if r * m * n >= BLAS_MIN_WORK:
         np.dot(a.T, b, out)
         return
-    out[:] = 0.0
+    if n < NARROW_TN:
+        for i in range(m):
+            for j in range(n):
+                total = 0.0
+                for s in range(r):
+                    total += a[s, i] * b[s, j]
+                out[i, j] = total
+        return
+    for i in range(m):
+        row = out[i]
+        for j in range(n):
+            row[j] = 0.0
     for s in range(r):
         brow = b[s]
         for i in range(m):
@@ -52,7 +81,8 @@ def matmul_tn(a, b, out):
 @kernel
 def column_sums(a, out):
     """``out = a.sum(axis=0)`` for ``a (r, n)``, ``out (n,)``."""
-    out[:] = 0.0
+    for j in range(a.shape[1]):
+        out[j] = 0.0
     for s in range(a.shape[0]):
         row = a[s]
         for j in range(a.shape[1]):
@@ -66,3 +96,25 @@ def add_row_vector(a, v):
         row = a[s]
         for j in range(a.shape[1]):
             row[j] += v[j]
+
+
+@kernel
+def to_time_major(src, dst):
+    """``dst[t, i, k] = src[k, i, t]``: course layout ``src (n, m, T)`` into
+    kernel layout ``dst (T, m, n)``."""
+    n, m, T = src.shape
+    for t in range(T):
+        for i in range(m):
+            row = dst[t, i]
+            for k in range(n):
+                row[k] = src[k, i, t]
+
+
+@kernel
+def transpose_into(src, dst):
+    """``dst = src.T`` for ``src (r, c)``, ``dst (c, r)`` (writes along the rows of ``dst``)."""
+    r, c = src.shape
+    for j in range(c):
+        row = dst[j]
+        for i in range(r):
+            row[i] = src[i, j]

@@ -11,12 +11,14 @@ into the part acting on ``a<t-1>`` (``Wa``) and on ``x<t>`` (``Wx``):
 
 ``gates (T, m, 4 n_a)`` keeps the activations f, i, cc, o of every step
 (columns ``[0:n_a]``, ``[n_a:2n_a]``, ``[2n_a:3n_a]``, ``[3n_a:4n_a]``).
+The ``*_course`` entry points take the course's layouts and per-gate
+parameters and stack and transpose them here.
 """
 import numpy as np
 
 from ._jit import kernel
 from .activations import sigmoid_range, softmax_rows, tanh_range, workspace
-from .linalg import add_row_vector, column_sums, matmul, matmul_tn
+from .linalg import add_row_vector, column_sums, matmul, matmul_tn, to_time_major, transpose_into
 
 
 @kernel
@@ -133,3 +135,91 @@ def lstm_backward(da, dc_last, a_prev, c_next, c_prev, gates, x, Wa, Wx,
     matmul_tn(dg2, a_prev.reshape(T * m, n_a), dWa)
     matmul_tn(dg2, x.reshape(T * m, n_x), dWx)
     column_sums(dg2, db)
+
+
+@kernel
+def stack_gate_weights(Wf, Wi, Wc, Wo, Wa, Wx):
+    """``[Wf; Wi; Wc; Wo]`` split into ``Wa (4 n_a, n_a)`` (the columns acting
+    on a<t-1>) and ``Wx (4 n_a, n_x)`` (on x<t>)."""
+    n_a = Wf.shape[0]
+    n_x = Wf.shape[1] - n_a
+    for k, W in enumerate((Wf, Wi, Wc, Wo)):
+        for j in range(n_a):
+            row = W[j]
+            wa = Wa[k * n_a + j]
+            wx = Wx[k * n_a + j]
+            for r in range(n_a):
+                wa[r] = row[r]
+            for r in range(n_x):
+                wx[r] = row[n_a + r]
+
+
+@kernel
+def stack_gate_biases(bf, bi, bc, bo, b):
+    """``b (4 n_a,) = [bf; bi; bc; bo]`` from four ``(n_a, 1)`` columns."""
+    n_a = bf.shape[0]
+    for k, bk in enumerate((bf, bi, bc, bo)):
+        for j in range(n_a):
+            b[k * n_a + j] = bk[j, 0]
+
+
+@kernel
+def lstm_forward_course(x, a0, c0, Wf, Wi, Wc, Wo, bf, bi, bc, bo, Wy, by, x_seq, a_hist, c_hist, gates, y_out):
+    """:func:`lstm_forward` from the course's layouts.
+
+    Parameters
+    ----------
+    x : (n_x, m, T) inputs; a0, c0 : (n_a, m).
+    Wf, Wi, Wc, Wo : (n_a, n_a + n_x); bf, bi, bc, bo : (n_a, 1); Wy (n_y, n_a), by (n_y, 1).
+    x_seq : (T, m, n_x) receives x in kernel layout (kept for the backward pass).
+    a_hist, c_hist : (T + 1, m, n_a) receive a0, c0, then the states of every step.
+    gates : (T, m, 4 n_a), y_out : (T, m, n_y) as :func:`lstm_forward`.
+    """
+    n_x, m, T = x.shape
+    n_a = a0.shape[0]
+    n_y = by.shape[0]
+    dtype = x_seq.dtype
+    to_time_major(x, x_seq)
+    transpose_into(a0, a_hist[0])
+    transpose_into(c0, c_hist[0])
+    Wa = np.empty((4 * n_a, n_a), dtype)
+    Wx = np.empty((4 * n_a, n_x), dtype)
+    b = np.empty(4 * n_a, dtype)
+    stack_gate_weights(Wf, Wi, Wc, Wo, Wa, Wx)
+    stack_gate_biases(bf, bi, bc, bo, b)
+    WaT = np.empty((n_a, 4 * n_a), dtype)
+    WxT = np.empty((n_x, 4 * n_a), dtype)
+    WyT = np.empty((n_a, n_y), dtype)
+    transpose_into(Wa, WaT)
+    transpose_into(Wx, WxT)
+    transpose_into(Wy, WyT)
+    lstm_forward(x_seq, a_hist[0], c_hist[0], WxT, WaT, b, WyT, by.reshape(n_y),
+                 a_hist[1:], c_hist[1:], gates, y_out)
+
+
+@kernel
+def lstm_backward_course(da, dc_last, a_prev, c_next, c_prev, gates, x, Wf, Wi, Wc, Wo,
+                         da_seq, dgates, dx, da0, dc0, dW, db):
+    """:func:`lstm_backward` from the course's layout of ``da (n_a, m, T)`` and its per-gate weights.
+
+    ``da_seq (T, m, n_a)`` and ``dgates (T, m, 4 n_a)`` are scratch;
+    ``dW (4 n_a, n_a + n_x)`` receives ``[dWf; dWi; dWc; dWo]`` and
+    ``db (4 n_a, 1)`` the stacked bias gradients; the rest as :func:`lstm_backward`.
+    """
+    n_a = Wf.shape[0]
+    n_x = Wf.shape[1] - n_a
+    dtype = da_seq.dtype
+    to_time_major(da, da_seq)
+    Wa = np.empty((4 * n_a, n_a), dtype)
+    Wx = np.empty((4 * n_a, n_x), dtype)
+    stack_gate_weights(Wf, Wi, Wc, Wo, Wa, Wx)
+    dWa = np.empty((4 * n_a, n_a), dtype)
+    dWx = np.empty((4 * n_a, n_x), dtype)
+    lstm_backward(da_seq, dc_last, a_prev, c_next, c_prev, gates, x, Wa, Wx,
+                  dgates, dx, da0, dc0, dWa, dWx, db.reshape(4 * n_a))
+    for r in range(4 * n_a):
+        row = dW[r]
+        for j in range(n_a):
+            row[j] = dWa[r, j]
+        for j in range(n_x):
+            row[n_a + j] = dWx[r, j]

@@ -1,7 +1,10 @@
 """Basic RNN: fused forward recurrence and backpropagation through time.
 
 Layout: ``x (T, m, n_x)``, states ``(T, m, n_a)``, outputs ``(T, m, n_y)``;
-weights come transposed where the loop walks them row by row.
+weights come transposed where the loop walks them row by row.  The ``*_course``
+entry points take the course's layouts (``x (n_x, m, T)``, weights as the
+course's, biases ``(n, 1)``) and make the kernel layouts themselves, so that
+the Python side only checks and allocates.
 
     a<t> = tanh(Wax x<t> + Waa a<t-1> + ba)
     y<t> = softmax(Wya a<t> + by)
@@ -10,7 +13,7 @@ import numpy as np
 
 from ._jit import kernel
 from .activations import softmax_rows, tanh_range, workspace
-from .linalg import add_row_vector, column_sums, matmul, matmul_tn
+from .linalg import add_row_vector, column_sums, matmul, matmul_tn, to_time_major, transpose_into
 
 
 @kernel
@@ -79,3 +82,40 @@ def rnn_backward(dz, a_next, a_prev, x, Waa, Wax, dx, da0, dWax, dWaa, dba):
     matmul_tn(dz2, x.reshape(T * m, n_x), dWax)
     matmul_tn(dz2, a_prev.reshape(T * m, n_a), dWaa)
     column_sums(dz2, dba)
+
+
+@kernel
+def rnn_forward_course(x, a0, Wax, Waa, ba, Wya, by, x_seq, a_hist, y_out):
+    """:func:`rnn_forward` from the course's layouts.
+
+    Parameters
+    ----------
+    x : (n_x, m, T) inputs; a0 : (n_a, m).
+    Wax (n_a, n_x), Waa (n_a, n_a), ba (n_a, 1), Wya (n_y, n_a), by (n_y, 1).
+    x_seq : (T, m, n_x) receives x in kernel layout (kept for the backward pass).
+    a_hist : (T + 1, m, n_a) receives a0, then a<1..T>.
+    y_out : (T, m, n_y) receives the softmax outputs.
+    """
+    n_x, m, T = x.shape
+    n_a = a0.shape[0]
+    n_y = by.shape[0]
+    to_time_major(x, x_seq)
+    transpose_into(a0, a_hist[0])
+    WaxT = np.empty((n_x, n_a), x_seq.dtype)
+    WaaT = np.empty((n_a, n_a), x_seq.dtype)
+    WyaT = np.empty((n_a, n_y), x_seq.dtype)
+    transpose_into(Wax, WaxT)
+    transpose_into(Waa, WaaT)
+    transpose_into(Wya, WyaT)
+    rnn_forward(x_seq, a_hist[0], WaxT, WaaT, ba.reshape(n_a), WyaT, by.reshape(n_y), a_hist[1:], y_out)
+
+
+@kernel
+def rnn_backward_course(da, a_next, a_prev, x, Waa, Wax, dz, dx, da0, dWax, dWaa, dba):
+    """:func:`rnn_backward` from the course's layout of ``da (n_a, m, T)``.
+
+    ``dz (T, m, n_a)`` is scratch; ``dba`` is ``(n_a, 1)``; the rest as
+    :func:`rnn_backward`.
+    """
+    to_time_major(da, dz)
+    rnn_backward(dz, a_next, a_prev, x, Waa, Wax, dx, da0, dWax, dWaa, dba.reshape(dba.shape[0]))
