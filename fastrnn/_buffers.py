@@ -13,18 +13,25 @@ import threading
 import numpy as np
 
 _local = threading.local()
+#: Requests from this many bytes on come from the pool.
+POOLED_MIN = 64 * 1024
 
 
 def scratch(name, shape, dtype):
     """A C-contiguous array of ``shape`` and ``dtype`` with undefined contents.
 
-    Valid until the next ``scratch(name, ...)`` in the same thread.
+    Valid until the next ``scratch(name, ...)`` in the same thread.  Small
+    requests (under ``POOLED_MIN`` bytes, which fault at most a few pages)
+    get fresh memory: cheaper than the pool's bookkeeping.
     """
-    pool = _local.__dict__.setdefault("pool", {})
+    dtype = np.dtype(dtype)
     size = 1
     for n in shape:
         size *= n
-    key = (name, np.dtype(dtype))
+    if size * dtype.itemsize < POOLED_MIN:
+        return np.empty(shape, dtype)
+    pool = _local.__dict__.setdefault("pool", {})
+    key = (name, dtype)
     buf = pool.get(key)
     if buf is None or buf.size < size:
         buf = pool[key] = np.empty(size, dtype)

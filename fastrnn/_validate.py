@@ -182,7 +182,8 @@ def seen_plain(tag, arrays, parameters, keys, bound=()):
     ``bound``); None otherwise (then :func:`validate` runs).
 
     Such a call needs no check (validation depends on nothing but shapes and
-    dtypes) and no conversion.
+    dtypes) and no conversion.  (:func:`_plain_shapes`, inlined: this runs on
+    every call and costs about 0.3 us an array.)
     """
     if type(parameters) is not dict:
         return None
@@ -190,10 +191,15 @@ def seen_plain(tag, arrays, parameters, keys, bound=()):
         params = [parameters[k] for k in keys]
     except KeyError:
         return None
-    shapes = _plain_shapes((*arrays, *params))
-    if shapes is None or (tag, bound, *shapes) not in _PLAIN:
-        return None
-    return params
+    key = [tag, bound]
+    for v in (*arrays, *params):
+        if type(v) is not np.ndarray or v.dtype is not _F64:
+            return None
+        flags = v.flags
+        if not flags.c_contiguous or not flags.writeable:
+            return None
+        key.append(v.shape)
+    return params if tuple(key) in _PLAIN else None
 
 
 def _memo_key(tag, bound, named, parameters, spec, extra):
