@@ -9,6 +9,8 @@ code (float64 only, as the course); fastrnn and torch run float64 and, at the
 medium and large shapes, float32.  A numpy 2048 x 2048 float64 product gives
 this machine's dgemm rate in the same run; report.py turns it all into ratios.
 """
+import time
+
 import numpy as np
 import pytest
 
@@ -25,6 +27,8 @@ CASES = [("notebook", "float64"), ("char", "float64"), ("medium", "float64"), ("
          ("medium", "float32"), ("large", "float32")]
 #: Rounds for the shapes whose single call takes a good fraction of a second.
 SLOW_ROUNDS = {"large": 3}
+#: Pause before each benchmark (see test_speed).
+QUIET_SECONDS = 0.3
 
 
 @pytest.mark.parametrize("impl", ["numpy", "fastrnn", "torch"])
@@ -42,6 +46,10 @@ def test_speed(benchmark, model, shape, dtype, pass_, impl):
                                 threads=torch.get_num_threads() if impl == "torch" else None)
     func = workloads.workload(model, impl, pass_, shape, np.dtype(dtype))
     func()  # warm-up call
+    # Let the thread pools of the previous benchmark go idle: OpenBLAS and
+    # OpenMP workers spin for up to ~0.2 s after a call and would take a core
+    # from this one (seen: a fastrnn medium pass timed 2x slower right after torch).
+    time.sleep(QUIET_SECONDS)
     if shape in SLOW_ROUNDS:
         benchmark.pedantic(func, rounds=SLOW_ROUNDS[shape], iterations=1)
     else:
