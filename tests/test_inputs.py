@@ -199,3 +199,38 @@ def test_parameters_are_read_at_backward_time_like_the_course():
     got, want = fastrnn.rnn_backward(da, ours), reference.rnn_backward(da, theirs)
     for key in want:
         assert_allclose(got[key], want[key], rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("model", ["rnn", "lstm"])
+def test_checks_still_run_after_calls_took_the_fast_path(model):
+    """float64 C-contiguous calls in shapes accepted before skip the checks
+    (fastrnn._validate.seen_plain): anything that changes must still be caught."""
+    forward, backward = getattr(fastrnn, f"{model}_forward"), getattr(fastrnn, f"{model}_backward")
+    x, a0, p = rnn_case() if model == "rnn" else lstm_case()
+    key = "Waa" if model == "rnn" else "Wf"
+    p = dict(p)
+    for _ in range(2):  # the second round takes the fast path
+        out = forward(x, a0, p)
+        da = np.ones(out[0].shape)
+        grads = backward(da, out[-1])
+    with pytest.raises(ValueError, match=rf"parameters\['{key}'\]"):
+        forward(x, a0, {**p, key: p[key][:, :-1]})
+    with pytest.raises(ValueError, match="da"):
+        backward(da[:, :-1], out[-1])
+    with pytest.raises(KeyError, match=key):
+        forward(x, a0, {k: v for k, v in p.items() if k != key})
+    # the caches read the parameters dict as it is at backward time, as the course's loop does
+    original = p[key]
+    p[key] = original[:-1]
+    with pytest.raises(ValueError, match=rf"parameters \(from caches\)\['{key}'\]"):
+        backward(da, out[-1])
+    p[key] = original
+    # a read-only or Fortran-ordered array after fast calls: the same numbers, nothing modified
+    read_only = x.copy()
+    read_only.flags.writeable = False
+    for variant in (np.asfortranarray(x), read_only):
+        before = variant.copy()
+        again = forward(variant, a0, p)
+        assert_allclose(again[0], out[0], rtol=1e-14)
+        assert_array_equal(variant, before)
+    assert_allclose(backward(da, again[-1])["dx"], grads["dx"], rtol=1e-13)
