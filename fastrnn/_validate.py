@@ -130,6 +130,11 @@ def kernel_array(arr, dtype):
     return out
 
 
+def converted(arrays, dtype):
+    """:func:`kernel_array` of each of ``arrays``, as a list."""
+    return [kernel_array(a, dtype) for a in arrays]
+
+
 def time_major(seq, dtype):
     """Course layout ``(n, m, T)`` -> contiguous kernel layout ``(T, m, n)``."""
     return kernel_array(seq.transpose(2, 1, 0), dtype)
@@ -261,3 +266,59 @@ def validate(tag, named, parameters, spec, dims=None, extra=(), pname="parameter
                 _PLAIN.clear()
             _PLAIN.add((tag, plain_bound, *shapes))
     return arrays, p, sizes, dtype
+
+
+# --- the sequence functions' inputs (rnn_* and lstm_* share these) ----------
+
+def sequence_inputs(tag, x, a0, parameters, spec, x_layout, a0_layout):
+    """The checked inputs of a sequence forward pass (``rnn_forward``, ``lstm_forward``).
+
+    Returns ``x_arr`` (the caller's x as an array, kept by the caches), then
+    ``x``, ``a0`` and the ``spec`` parameter arrays (a list, in ``spec``
+    order) as C-contiguous arrays of the result dtype, and that dtype.
+    Plain float64 calls in shapes accepted before skip checks and
+    conversions (:func:`seen_plain`).
+    """
+    params = seen_plain(tag, (x, a0), parameters, spec)
+    if params is not None:
+        return x, x, a0, params, _F64
+    (x_arr, a0_arr), p, _, dtype = validate(
+        tag, [("x", x, x_layout), ("a0", a0, a0_layout)], parameters, spec, plain_bound=())
+    x_c, a0_c, *params = converted([x_arr, a0_arr, *p.values()], dtype)
+    return x_arr, x_c, a0_c, params, dtype
+
+
+def _record_bound(record):
+    return record.a_hist.shape, record.x_seq.shape
+
+
+def recorded_plain(tag, da, record, spec):
+    """The fast path of a sequence backward pass over a forward's ``record``
+    (an ``RNNRecord``/``LSTMRecord``): the ``spec`` weights (a list) when
+    ``da`` and the weights are plain float64 arrays in shapes accepted before
+    for this record's shapes, else None."""
+    if record.a_hist.dtype is not _F64:
+        return None
+    return seen_plain(tag, (da,), record.parameters, spec, _record_bound(record))
+
+
+def upstream_gradient(da, layout):
+    """``da`` as a real 3-D array with at least one time step, and its T."""
+    da_arr = as_real_array("da", da, layout)
+    T = da_arr.shape[2]
+    if T == 0:
+        raise ValueError(f"da must have at least one time step, got shape {da_arr.shape}")
+    return da_arr, T
+
+
+def recorded_inputs(tag, da_arr, T, record, spec):
+    """Check ``da_arr (n_a, m, T)`` against a forward's ``record`` and read the
+    ``spec`` weights from the parameters it holds; returns ``(p, dtype)``."""
+    if T > record.T:
+        raise ValueError(f"da has T_x = {T} time steps but caches hold {record.T}")
+    _, m, n_a = record.a_hist.shape
+    dims = Dims(n_a=n_a, m=m, n_x=record.x_seq.shape[2])
+    _, p, _, dtype = validate(tag, [("da", da_arr, ("n_a", "m", T))], record.parameters, spec, dims,
+                              extra=(record.a_hist,), pname="parameters (from caches)",
+                              plain_bound=_record_bound(record))
+    return p, dtype

@@ -11,8 +11,9 @@ import numpy as np
 from ._buffers import scratch
 from ._caches import LSTMRecord, LSTMStepCaches, StepCaches, stack_user_steps
 from ._kernels import lstm as _kernels
-from ._validate import (Dims, as_real_array, common_dtype, kernel_array, read_parameters,
-                        seen_plain, split_caches, step_major, validate)
+from ._validate import (Dims, common_dtype, converted, read_parameters, recorded_inputs,
+                        recorded_plain, sequence_inputs, split_caches, step_major, upstream_gradient,
+                        validate)
 
 GATES = ("f", "i", "c", "o")  # forget, update, candidate, output: the stacking order
 
@@ -34,7 +35,6 @@ DA_LAYOUT = ("n_a", "m", "T_x")
 #: ``(a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters)``.
 STEP_FIELDS = {name: (index, XT_LAYOUT if name == "xt" else A_LAYOUT) for index, name in
                enumerate(("a_next", "c_next", "a_prev", "c_prev", "ft", "it", "cct", "ot", "xt"))}
-_F64 = np.dtype(np.float64)
 
 
 def _run_forward(x, a0, c0, params, dtype):
@@ -85,10 +85,6 @@ def _run_backward(da, dc_last, a_prev, c_next, c_prev, gates, x_seq, weights, dt
     return dx, da0, dc0, grads
 
 
-def _converted(arrays, dtype):
-    return [kernel_array(a, dtype) for a in arrays]
-
-
 def lstm_cell_forward(xt, a_prev, c_prev, parameters):
     """One step of the LSTM cell.
 
@@ -108,7 +104,7 @@ def lstm_cell_forward(xt, a_prev, c_prev, parameters):
     (xt_arr, a_prev_arr, c_prev_arr), p, _, dtype = validate(
         "lstm_cell_forward", [("xt", xt, XT_LAYOUT), ("a_prev", a_prev, A_LAYOUT), ("c_prev", c_prev, A_LAYOUT)],
         parameters, FORWARD_PARAMETERS)
-    x, a0, c0, *params = _converted([xt_arr[:, :, np.newaxis], a_prev_arr, c_prev_arr, *p.values()], dtype)
+    x, a0, c0, *params = converted([xt_arr[:, :, np.newaxis], a_prev_arr, c_prev_arr, *p.values()], dtype)
     _, a_hist, c_hist, gates, y = _run_forward(x, a0, c0, params, dtype)
     n_a = a_hist.shape[2]
     a_next, c_next = a_hist[1].T, c_hist[1].T
@@ -132,16 +128,9 @@ def lstm_forward(x, a0, parameters):
     c : (n_a, m, T_x) cell states.
     caches : ``(steps, x)``; ``steps[t]`` is step t's 10-tuple, built on access.
     """
-    params = seen_plain("lstm_forward", (x, a0), parameters, FORWARD_PARAMETERS)
-    if params is not None:  # float64 C-contiguous arrays in shapes seen before
-        x_arr, dtype = x, np.float64
-        x_seq, a_hist, c_hist, gates, y = _run_forward(x, a0, None, params, dtype)
-    else:
-        (x_arr, a0_arr), p, _, dtype = validate(
-            "lstm_forward", [("x", x, X_LAYOUT), ("a0", a0, A_LAYOUT)], parameters, FORWARD_PARAMETERS,
-            plain_bound=())
-        x_c, a0_c, *params = _converted([x_arr, a0_arr, *p.values()], dtype)
-        x_seq, a_hist, c_hist, gates, y = _run_forward(x_c, a0_c, None, params, dtype)
+    x_arr, x_c, a0_c, params, dtype = sequence_inputs(
+        "lstm_forward", x, a0, parameters, FORWARD_PARAMETERS, X_LAYOUT, A_LAYOUT)
+    x_seq, a_hist, c_hist, gates, y = _run_forward(x_c, a0_c, None, params, dtype)
     steps = LSTMStepCaches(LSTMRecord(a_hist, c_hist, gates, x_seq, x_arr, parameters))
     return (a_hist[1:].transpose(2, 1, 0), y.transpose(2, 1, 0), c_hist[1:].transpose(2, 1, 0),
             (steps, x))
@@ -170,8 +159,8 @@ def lstm_cell_backward(da_next, dc_next, cache):
     arrays = dict(zip(["da_next", "dc_next", *STEP_FIELDS], values))
     seqs = [step_major(arrays[name], dtype) for name in ("a_prev", "c_next", "c_prev")]
     gates = np.concatenate([step_major(arrays[k], dtype) for k in ("ft", "it", "cct", "ot")], axis=2)
-    da, dc_last, *rest = _converted([arrays["da_next"][:, :, np.newaxis], arrays["dc_next"].T,
-                                     *seqs, gates, step_major(arrays["xt"], dtype), *p.values()], dtype)
+    da, dc_last, *rest = converted([arrays["da_next"][:, :, np.newaxis], arrays["dc_next"].T,
+                                    *seqs, gates, step_major(arrays["xt"], dtype), *p.values()], dtype)
     dx, da0, dc0, grads = _run_backward(da, dc_last, *rest[:5], rest[5:], dtype)
     return {"dxt": dx[0].T, "da_prev": da0.T, "dc_prev": dc0.T, **grads}
 
@@ -194,27 +183,16 @@ def lstm_backward(da, caches):
     steps, _ = split_caches(caches, "lstm_forward")
     if isinstance(steps, LSTMStepCaches):
         r = steps.record
-        plain_bound = (r.a_hist.shape, r.x_seq.shape)
-        if r.a_hist.dtype is _F64:
-            weights = seen_plain("lstm_backward", (da,), r.parameters, BACKWARD_PARAMETERS, plain_bound)
-            if weights is not None:  # float64 C-contiguous arrays in shapes seen before
-                T = da.shape[2]
-                dx, da0, _, grads = _run_backward(da, None, r.a_hist[:T], r.c_hist[1:T + 1], r.c_hist[:T],
-                                                  r.gates[:T], r.x_seq[:T], weights, np.float64)
-                return {"dx": dx.transpose(2, 1, 0), "da0": da0.T, **grads}
-    da_arr = as_real_array("da", da, DA_LAYOUT)
-    T = da_arr.shape[2]
-    if T == 0:
-        raise ValueError(f"da must have at least one time step, got shape {da_arr.shape}")
+        weights = recorded_plain("lstm_backward", da, r, BACKWARD_PARAMETERS)
+        if weights is not None:  # float64 C-contiguous arrays in shapes seen before
+            T = da.shape[2]
+            dx, da0, _, grads = _run_backward(da, None, r.a_hist[:T], r.c_hist[1:T + 1], r.c_hist[:T],
+                                              r.gates[:T], r.x_seq[:T], weights, np.float64)
+            return {"dx": dx.transpose(2, 1, 0), "da0": da0.T, **grads}
+    da_arr, T = upstream_gradient(da, DA_LAYOUT)
     if isinstance(steps, LSTMStepCaches):
-        if T > r.T:
-            raise ValueError(f"da has T_x = {T} time steps but caches hold {r.T}")
-        _, m, n_a = r.a_hist.shape
-        dims = Dims(n_a=n_a, m=m, n_x=r.x_seq.shape[2])
+        p, dtype = recorded_inputs("lstm_backward", da_arr, T, r, BACKWARD_PARAMETERS)
         seqs = [r.a_hist[:T], r.c_hist[1:T + 1], r.c_hist[:T], r.gates[:T], r.x_seq[:T]]
-        (da_arr,), p, _, dtype = validate("lstm_backward", [("da", da_arr, ("n_a", "m", T))], r.parameters,
-                                          BACKWARD_PARAMETERS, dims, extra=(r.a_hist,),
-                                          pname="parameters (from caches)", plain_bound=plain_bound)
     elif isinstance(steps, StepCaches):
         raise TypeError("caches come from rnn_forward: use rnn_backward")
     else:
@@ -227,6 +205,6 @@ def lstm_backward(da, caches):
         seqs.append(stacked["xt"])
         p = read_parameters(parameters, BACKWARD_PARAMETERS, dims, name="parameters (from caches)")
         dtype = common_dtype([da_arr, *seqs, *p.values()])
-    da_c, *rest = _converted([da_arr, *seqs, *p.values()], dtype)
+    da_c, *rest = converted([da_arr, *seqs, *p.values()], dtype)
     dx, da0, _, grads = _run_backward(da_c, None, *rest[:5], rest[5:], dtype)
     return {"dx": dx.transpose(2, 1, 0), "da0": da0.T, **grads}

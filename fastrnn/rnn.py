@@ -9,8 +9,9 @@ import numpy as np
 from ._buffers import scratch
 from ._caches import RNNRecord, RNNStepCaches, StepCaches, stack_user_steps
 from ._kernels import rnn as _kernels
-from ._validate import (Dims, as_real_array, common_dtype, kernel_array, read_parameters,
-                        seen_plain, split_caches, step_major, validate)
+from ._validate import (Dims, common_dtype, converted, read_parameters, recorded_inputs,
+                        recorded_plain, sequence_inputs, split_caches, step_major, upstream_gradient,
+                        validate)
 
 #: Keys and shapes the forward pass reads from ``parameters`` (in the kernel's argument order).
 FORWARD_PARAMETERS = {
@@ -27,7 +28,6 @@ X_LAYOUT = ("n_x", "m", "T_x")
 XT_LAYOUT = ("n_x", "m")
 A_LAYOUT = ("n_a", "m")
 DA_LAYOUT = ("n_a", "m", "T_x")
-_F64 = np.dtype(np.float64)
 
 
 def _run_forward(x, a0, params, dtype):
@@ -65,10 +65,6 @@ def _run_backward(da, a_next_seq, a_prev_seq, x_seq, Waa, Wax, dtype):
     return dx, da0, dWax, dWaa, dba
 
 
-def _converted(arrays, dtype):
-    return [kernel_array(a, dtype) for a in arrays]
-
-
 def rnn_cell_forward(xt, a_prev, parameters):
     """One step of the basic RNN cell.
 
@@ -88,7 +84,7 @@ def rnn_cell_forward(xt, a_prev, parameters):
     (xt_arr, a_prev_arr), p, _, dtype = validate(
         "rnn_cell_forward", [("xt", xt, XT_LAYOUT), ("a_prev", a_prev, A_LAYOUT)],
         parameters, FORWARD_PARAMETERS)
-    x, a0, *params = _converted([xt_arr[:, :, np.newaxis], a_prev_arr, *p.values()], dtype)
+    x, a0, *params = converted([xt_arr[:, :, np.newaxis], a_prev_arr, *p.values()], dtype)
     _, a_hist, y = _run_forward(x, a0, params, dtype)
     a_next = a_hist[1].T
     return a_next, y[0].T, (a_next, a_prev, xt, parameters)
@@ -111,16 +107,9 @@ def rnn_forward(x, a0, parameters):
         ``(a_next, a_prev, xt, parameters)``, built on access (a read-only
         sequence; ``list(steps)`` gives a list).
     """
-    params = seen_plain("rnn_forward", (x, a0), parameters, FORWARD_PARAMETERS)
-    if params is not None:  # float64 C-contiguous arrays in shapes seen before
-        x_arr, dtype = x, np.float64
-        x_seq, a_hist, y = _run_forward(x, a0, params, dtype)
-    else:
-        (x_arr, a0_arr), p, _, dtype = validate(
-            "rnn_forward", [("x", x, X_LAYOUT), ("a0", a0, A_LAYOUT)], parameters, FORWARD_PARAMETERS,
-            plain_bound=())
-        x_c, a0_c, *params = _converted([x_arr, a0_arr, *p.values()], dtype)
-        x_seq, a_hist, y = _run_forward(x_c, a0_c, params, dtype)
+    x_arr, x_c, a0_c, params, dtype = sequence_inputs(
+        "rnn_forward", x, a0, parameters, FORWARD_PARAMETERS, X_LAYOUT, A_LAYOUT)
+    x_seq, a_hist, y = _run_forward(x_c, a0_c, params, dtype)
     steps = RNNStepCaches(RNNRecord(a_hist, x_seq, x_arr, parameters))
     return a_hist[1:].transpose(2, 1, 0), y.transpose(2, 1, 0), (steps, x)
 
@@ -148,7 +137,7 @@ def rnn_cell_backward(da_next, cache):
         [("da_next", da_next, A_LAYOUT), ("cache[0] (a_next)", a_next, A_LAYOUT),
          ("cache[1] (a_prev)", a_prev, A_LAYOUT), ("cache[2] (xt)", xt, XT_LAYOUT)],
         parameters, BACKWARD_PARAMETERS, pname="cache[3] (parameters)")
-    da3, a_next_seq, a_prev_seq, xt_seq, Waa, Wax = _converted(
+    da3, a_next_seq, a_prev_seq, xt_seq, Waa, Wax = converted(
         [da_arr[:, :, np.newaxis], step_major(a_next_arr, dtype), step_major(a_prev_arr, dtype),
          step_major(xt_arr, dtype), p["Waa"], p["Wax"]], dtype)
     dx, da0, dWax, dWaa, dba = _run_backward(da3, a_next_seq, a_prev_seq, xt_seq, Waa, Wax, dtype)
@@ -179,28 +168,16 @@ def rnn_backward(da, caches):
     steps, _ = split_caches(caches, "rnn_forward")
     if isinstance(steps, RNNStepCaches):
         record = steps.record
-        plain_bound = (record.a_hist.shape, record.x_seq.shape)
-        if record.a_hist.dtype is _F64:
-            Waa_Wax = seen_plain("rnn_backward", (da,), record.parameters, BACKWARD_PARAMETERS, plain_bound)
-            if Waa_Wax is not None:  # float64 C-contiguous arrays in shapes seen before
-                T = da.shape[2]
-                dx, da0, dWax, dWaa, dba = _run_backward(
-                    da, record.a_hist[1:T + 1], record.a_hist[:T], record.x_seq[:T], *Waa_Wax, np.float64)
-                return {"dx": dx.transpose(2, 1, 0), "da0": da0.T, "dWax": dWax, "dWaa": dWaa, "dba": dba}
-    da_arr = as_real_array("da", da, DA_LAYOUT)
-    T = da_arr.shape[2]
-    if T == 0:
-        raise ValueError(f"da must have at least one time step, got shape {da_arr.shape}")
+        Waa_Wax = recorded_plain("rnn_backward", da, record, BACKWARD_PARAMETERS)
+        if Waa_Wax is not None:  # float64 C-contiguous arrays in shapes seen before
+            T = da.shape[2]
+            dx, da0, dWax, dWaa, dba = _run_backward(
+                da, record.a_hist[1:T + 1], record.a_hist[:T], record.x_seq[:T], *Waa_Wax, np.float64)
+            return {"dx": dx.transpose(2, 1, 0), "da0": da0.T, "dWax": dWax, "dWaa": dWaa, "dba": dba}
+    da_arr, T = upstream_gradient(da, DA_LAYOUT)
     if isinstance(steps, RNNStepCaches):
-        if T > record.T:
-            raise ValueError(f"da has T_x = {T} time steps but caches hold {record.T}")
-        _, m, n_a = record.a_hist.shape
-        dims = Dims(n_a=n_a, m=m, n_x=record.x_seq.shape[2])
-        a_next_seq, a_prev_seq = record.a_hist[1:T + 1], record.a_hist[:T]
-        x_seq, parameters = record.x_seq[:T], record.parameters
-        (da_arr,), p, _, dtype = validate("rnn_backward", [("da", da_arr, ("n_a", "m", T))], parameters,
-                                          BACKWARD_PARAMETERS, dims, extra=(record.a_hist,),
-                                          pname="parameters (from caches)", plain_bound=plain_bound)
+        p, dtype = recorded_inputs("rnn_backward", da_arr, T, record, BACKWARD_PARAMETERS)
+        a_next_seq, a_prev_seq, x_seq = record.a_hist[1:T + 1], record.a_hist[:T], record.x_seq[:T]
     elif isinstance(steps, StepCaches):
         raise TypeError("caches come from lstm_forward: use lstm_backward")
     else:
@@ -211,6 +188,6 @@ def rnn_backward(da, caches):
         a_next_seq, a_prev_seq, x_seq = stacked["a_next"], stacked["a_prev"], stacked["xt"]
         p = read_parameters(parameters, BACKWARD_PARAMETERS, dims, name="parameters (from caches)")
         dtype = common_dtype([da_arr, a_next_seq, a_prev_seq, x_seq, *p.values()])
-    arrays = _converted([da_arr, a_next_seq, a_prev_seq, x_seq, p["Waa"], p["Wax"]], dtype)
+    arrays = converted([da_arr, a_next_seq, a_prev_seq, x_seq, p["Waa"], p["Wax"]], dtype)
     dx, da0, dWax, dWaa, dba = _run_backward(*arrays, dtype)
     return {"dx": dx.transpose(2, 1, 0), "da0": da0.T, "dWax": dWax, "dWaa": dWaa, "dba": dba}
