@@ -194,21 +194,53 @@ def clip_and_step(g, w, lr, max_value):
 def sum_outer_products(coef, rows, step, out, w, lr, max_value):
     """``out = sum over t = T-1 .. 0 of outer(coef[t], rows[t])`` (the course's
     order) for ``coef (T, r)``, ``rows (>= T, n)``, ``out (r, n)``; with
-    ``step``, each row of ``out`` is then clipped and applied to ``w (r, n)``."""
+    ``step``, each row of ``out`` is then clipped and applied to ``w (r, n)``
+    as :func:`clip_and_step` does.
+
+    Each pass over a row of ``out`` adds four steps, one at a time in the same
+    order (the same sums as one step per pass), so that the row is loaded
+    and stored once per four steps; the first pass takes the 1 to 4 steps
+    left over, the last one also clips and applies the row.
+    """
     T = coef.shape[0]
     n = out.shape[1]
+    head = T - 4 * ((T - 1) // 4)  # steps in the first pass
     for i in range(out.shape[0]):
         o = out[i]
-        c = coef[T - 1, i]
-        r = rows[T - 1]
-        for j in range(n):
-            o[j] = 0.0 + c * r[j]
-        for t in range(T - 2, -1, -1):
-            c = coef[t, i]
-            r = rows[t]
+        t = T - 1
+        if head == 1:
+            c0, r0 = coef[t, i], rows[t]
             for j in range(n):
-                o[j] += c * r[j]
-        if step:
+                o[j] = 0.0 + c0 * r0[j]
+        elif head == 2:
+            c0, r0, c1, r1 = coef[t, i], rows[t], coef[t - 1, i], rows[t - 1]
+            for j in range(n):
+                o[j] = (0.0 + c0 * r0[j]) + c1 * r1[j]
+        elif head == 3:
+            c0, r0, c1, r1 = coef[t, i], rows[t], coef[t - 1, i], rows[t - 1]
+            c2, r2 = coef[t - 2, i], rows[t - 2]
+            for j in range(n):
+                o[j] = ((0.0 + c0 * r0[j]) + c1 * r1[j]) + c2 * r2[j]
+        else:
+            c0, r0, c1, r1 = coef[t, i], rows[t], coef[t - 1, i], rows[t - 1]
+            c2, r2, c3, r3 = coef[t - 2, i], rows[t - 2], coef[t - 3, i], rows[t - 3]
+            for j in range(n):
+                o[j] = (((0.0 + c0 * r0[j]) + c1 * r1[j]) + c2 * r2[j]) + c3 * r3[j]
+        for t in range(T - 1 - head, 2, -4):
+            c0, r0, c1, r1 = coef[t, i], rows[t], coef[t - 1, i], rows[t - 1]
+            c2, r2, c3, r3 = coef[t - 2, i], rows[t - 2], coef[t - 3, i], rows[t - 3]
+            if step and t == 3:  # the last pass: clip and apply too
+                wi = w[i]
+                for j in range(n):
+                    v = (((o[j] + c0 * r0[j]) + c1 * r1[j]) + c2 * r2[j]) + c3 * r3[j]
+                    v = max_value if v > max_value else v
+                    v = -max_value if v < -max_value else v
+                    o[j] = v
+                    wi[j] += -lr * v
+            else:
+                for j in range(n):
+                    o[j] = (((o[j] + c0 * r0[j]) + c1 * r1[j]) + c2 * r2[j]) + c3 * r3[j]
+        if step and T <= 4:
             clip_and_step(o, w[i], lr, max_value)
 
 
