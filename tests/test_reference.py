@@ -124,3 +124,21 @@ def test_backward_accepts_the_users_own_numpy_caches(model):
             if want is None:
                 want = ref_backward(da[:, :, :4], users_caches)[key]
             assert_allclose(got[key], want, rtol=1e-12, atol=1e-12, err_msg=key)
+
+
+@pytest.mark.parametrize("dims", [(20, 40, 10, 16, 5), (30, 128, 10, 4, 3)], ids=["blas", "tiled-transpose"])
+@pytest.mark.parametrize("model", ["rnn", "lstm"])
+def test_sizes_that_take_blas(model, dims):
+    """The shapes above stay in the loop products; these reach the BLAS paths
+    (per-step products, weight gradients with the narrower operand first)
+    and, for the LSTM at n_a = 128, the tiled transpose of the gradients."""
+    n_x, n_a, n_y, m, T = dims
+    ours, ref = draw_case(11, n_x, n_a, n_y, m, T, getattr(reference, f"random_{model}_parameters"), np.float64)
+    forward, backward = getattr(fastrnn, f"{model}_forward"), getattr(fastrnn, f"{model}_backward")
+    ref_forward, ref_backward = getattr(reference, f"{model}_forward"), getattr(reference, f"{model}_backward")
+    out, ref_out = forward(*ours[:3]), ref_forward(*ref[:3])
+    for k in range(len(out) - 1):
+        check(out[k], ref_out[k], np.float64, f"output {k}")
+    g, rg = backward(ours[3], out[-1]), ref_backward(ref[3], ref_out[-1])
+    for key in rg:
+        check(g[key], rg[key], np.float64, key)

@@ -1,0 +1,23 @@
+"""The product and transpose helpers of the kernels against numpy, on both sides of their size switches."""
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from fastrnn._kernels import linalg
+
+
+@pytest.mark.parametrize("r, m, n", [(7, 5, 3), (7, 3, 5), (80, 40, 40), (80, 64, 20), (80, 20, 64)])
+def test_matmul_tn(r, m, n):
+    rng = np.random.default_rng(r * m * n)
+    a, b = rng.standard_normal((r, m)), rng.standard_normal((r, n))
+    out = np.full((m, n), np.nan)
+    linalg.matmul_tn(a, b, out)
+    assert_allclose(out, a.T @ b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (5, 3), (100, 27), (300, 250), (512, 130)])
+def test_transpose_into(shape):
+    src = np.arange(np.prod(shape), dtype=np.float64).reshape(shape)
+    dst = np.full(shape[::-1], np.nan)
+    linalg.transpose_into(src, dst)
+    assert np.array_equal(dst, src.T)
