@@ -21,3 +21,11 @@ def test_transpose_into(shape):
     dst = np.full(shape[::-1], np.nan)
     linalg.transpose_into(src, dst)
     assert np.array_equal(dst, src.T)
+
+
+@pytest.mark.parametrize("shape", [(5, 10, 4), (70, 9, 110)])
+def test_to_time_major(shape):
+    src = np.arange(np.prod(shape), dtype=np.float64).reshape(shape)
+    dst = np.full(shape[::-1], np.nan)
+    linalg.to_time_major(src, dst)
+    assert np.array_equal(dst, src.transpose(2, 1, 0))
