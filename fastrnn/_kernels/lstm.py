@@ -20,6 +20,9 @@ from ._jit import kernel
 from .activations import sigmoid_range, softmax_rows, tanh_range, workspace
 from .linalg import add_row_vector, column_sums, matmul, matmul_tn, to_time_major, transpose_into
 
+#: Gate values per block of rows in :func:`lstm_forward` (64 KiB of float64).
+BLOCK_VALUES = 8192
+
 
 @kernel
 def lstm_forward(x, a0, c0, WxT, WaT, b, WyT, by, a_out, c_out, gates, y_out):
@@ -43,10 +46,11 @@ def lstm_forward(x, a0, c0, WxT, WaT, b, WyT, by, a_out, c_out, gates, y_out):
     matmul(x.reshape(T * m, n_x), WxT, gates.reshape(T * m, n_g))
     recur = np.empty((m, n_g), gates.dtype)
     ws = workspace()
-    # gate-major scratch (f, i | cc | o blocks contiguous): 3 activation calls a step
-    pre = np.empty((4, m, n_a), gates.dtype)
-    pre_flat = pre.reshape(4 * m * n_a)
-    block = m * n_a
+    # The gate activations of a step go through a gate-major scratch (f, i |
+    # cc | o blocks contiguous: 3 activation calls) a block of rows at a time,
+    # small enough to stay in cache (a whole step is 1 MB at the large shape).
+    rows = max(1, min(m, BLOCK_VALUES // n_g))
+    scratch = np.empty(4 * rows * n_a, gates.dtype)
     a_flat = a_out.reshape(T * m * n_a)
     for t in range(T):
         a_prev = a0 if t == 0 else a_out[t - 1]
@@ -55,29 +59,42 @@ def lstm_forward(x, a0, c0, WxT, WaT, b, WyT, by, a_out, c_out, gates, y_out):
         g = gates[t]
         a_t = a_out[t]
         c_t = c_out[t]
-        for k in range(4):
-            pk = pre[k]
-            for i in range(m):
+        for i0 in range(0, m, rows):
+            i1 = min(i0 + rows, m)
+            block = (i1 - i0) * n_a
+            pre = scratch[:4 * block].reshape(4, i1 - i0, n_a)
+            for k in range(4):
+                pk = pre[k]
+                for i in range(i0, i1):
+                    gi = g[i]
+                    ri = recur[i]
+                    pki = pk[i - i0]
+                    for j in range(n_a):
+                        col = k * n_a + j
+                        pki[j] = (gi[col] + ri[col]) + b[col]
+            sigmoid_range(scratch, 0, 2 * block, ws)  # f, i
+            tanh_range(scratch, 2 * block, 3 * block, ws)  # cc
+            sigmoid_range(scratch, 3 * block, 4 * block, ws)  # o
+            for k in range(4):
+                pk = pre[k]
+                for i in range(i0, i1):
+                    gi = g[i]
+                    pki = pk[i - i0]
+                    for j in range(n_a):
+                        gi[k * n_a + j] = pki[j]
+            for i in range(i0, i1):
+                f, u, cc = pre[0, i - i0], pre[1, i - i0], pre[2, i - i0]
+                cp, ct, at = c_prev[i], c_t[i], a_t[i]
                 for j in range(n_a):
-                    col = k * n_a + j
-                    pk[i, j] = (g[i, col] + recur[i, col]) + b[col]
-        sigmoid_range(pre_flat, 0, 2 * block, ws)  # f, i
-        tanh_range(pre_flat, 2 * block, 3 * block, ws)  # cc
-        sigmoid_range(pre_flat, 3 * block, 4 * block, ws)  # o
-        for k in range(4):
-            pk = pre[k]
-            for i in range(m):
+                    c = f[j] * cp[j] + u[j] * cc[j]
+                    ct[j] = c
+                    at[j] = c
+            start = (t * m + i0) * n_a
+            tanh_range(a_flat, start, start + block, ws)
+            for i in range(i0, i1):
+                o, at = pre[3, i - i0], a_t[i]
                 for j in range(n_a):
-                    g[i, k * n_a + j] = pk[i, j]
-        for i in range(m):
-            for j in range(n_a):
-                c = pre[0, i, j] * c_prev[i, j] + pre[1, i, j] * pre[2, i, j]
-                c_t[i, j] = c
-                a_t[i, j] = c
-        tanh_range(a_flat, t * block, (t + 1) * block, ws)
-        for i in range(m):
-            for j in range(n_a):
-                a_t[i, j] = pre[3, i, j] * a_t[i, j]
+                    at[j] = o[j] * at[j]
     y2 = y_out.reshape(T * m, n_y)
     matmul(a_out.reshape(T * m, n_a), WyT, y2)
     add_row_vector(y2, by)
