@@ -29,9 +29,9 @@ try:
 except ImportError:
     torch = None
 
-#: Pause between implementations, so that one's spinning BLAS/OpenMP threads
+#: Pause before each timed batch, so that the previous one's spinning BLAS/OpenMP threads
 #: do not take a core from the next (as QUIET_SECONDS in test_speed.py).
-QUIET_SECONDS = 0.05
+QUIET_SECONDS = 0.2
 
 
 def per_call(func, budget):
