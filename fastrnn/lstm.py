@@ -26,6 +26,8 @@ FORWARD_PARAMETERS = {
 }
 #: Keys and shapes the backward pass reads.
 BACKWARD_PARAMETERS = {f"W{g}": ("n_a", "n_a+n_x") for g in GATES}
+#: Keys of each gate's weight and bias gradients, in stacking order.
+GRADIENT_KEYS = tuple((f"dW{g}", f"db{g}") for g in GATES)
 
 X_LAYOUT = ("n_x", "m", "T_x")
 XT_LAYOUT = ("n_x", "m")
@@ -79,9 +81,9 @@ def _run_backward(da, dc_last, a_prev, c_next, c_prev, gates, x_seq, weights, dt
         scratch("lstm da", (T, m, n_a), dtype), scratch("lstm dgates", (T, m, 4 * n_a), dtype),
         dx, da0, dc0, dW, db)
     grads = {}
-    for k, g in enumerate(GATES):
-        grads[f"dW{g}"] = dW[k * n_a:(k + 1) * n_a]
-        grads[f"db{g}"] = db[k * n_a:(k + 1) * n_a]
+    for k, (dW_key, db_key) in enumerate(GRADIENT_KEYS):
+        grads[dW_key] = dW[k * n_a:(k + 1) * n_a]
+        grads[db_key] = db[k * n_a:(k + 1) * n_a]
     return dx, da0, dc0, grads
 
 
