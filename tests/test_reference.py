@@ -126,12 +126,14 @@ def test_backward_accepts_the_users_own_numpy_caches(model):
             assert_allclose(got[key], want, rtol=1e-12, atol=1e-12, err_msg=key)
 
 
-@pytest.mark.parametrize("dims", [(20, 40, 10, 16, 5), (30, 128, 10, 4, 3)], ids=["blas", "tiled-transpose"])
+@pytest.mark.parametrize("dims", [(20, 40, 10, 16, 5), (30, 128, 10, 4, 3), (8, 128, 4, 20, 2)],
+                         ids=["blas", "tiled-transpose", "row-blocks"])
 @pytest.mark.parametrize("model", ["rnn", "lstm"])
 def test_sizes_that_take_blas(model, dims):
     """The shapes above stay in the loop products; these reach the BLAS paths
     (per-step products, weight gradients with the narrower operand first)
-    and, for the LSTM at n_a = 128, the tiled transpose of the gradients."""
+    and, for the LSTM at n_a = 128, the tiled transpose of the gradients
+    and (m = 20) the gate activations in blocks of 16 rows and 4."""
     n_x, n_a, n_y, m, T = dims
     ours, ref = draw_case(11, n_x, n_a, n_y, m, T, getattr(reference, f"random_{model}_parameters"), np.float64)
     forward, backward = getattr(fastrnn, f"{model}_forward"), getattr(fastrnn, f"{model}_backward")

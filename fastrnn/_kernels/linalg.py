@@ -20,6 +20,10 @@ BLAS_MIN_WORK = 1 << 15
 #: not vectorise, and costs twice as much at the notebook shapes.
 NARROW = 8
 NARROW_TN = 4
+#: Side of the square tiles in which large transposes are copied.
+TILE = 16
+#: From this many elements on, :func:`transpose_into` and :func:`to_time_major` go tile by tile.
+TILED_MIN = 1 << 16
 
 
 @kernel
@@ -128,11 +132,6 @@ def to_time_major(src, dst):
                     for k in range(k0, k1):
                         row[k] = src[k, i, t]
 
-
-#: Side of the square tiles in which :func:`transpose_into` copies large matrices.
-TILE = 16
-#: From this many elements on, :func:`transpose_into` goes tile by tile.
-TILED_MIN = 1 << 16
 
 
 @kernel
