@@ -1,6 +1,6 @@
 """Speed ratios measured round-robin: every round times each implementation once, back to back.
 
-    python bench/interleaved.py [--rounds 15] [--shapes notebook char medium] [--json out.json]
+    python bench/interleaved.py [--rounds 15] [--shapes notebook char medium] [--pause 0.2] [--json out.json]
 
 pytest-benchmark (``bench/test_speed.py``) runs all rounds of one benchmark
 before the next, so on a shared machine a slow spell that falls on one
@@ -29,8 +29,8 @@ try:
 except ImportError:
     torch = None
 
-#: Pause before each timed batch, so that the previous one's spinning BLAS/OpenMP threads
-#: do not take a core from the next (as QUIET_SECONDS in test_speed.py).
+#: Pause before each timed batch (``--pause``), so that the previous one's spinning
+#: BLAS/OpenMP threads do not take a core from the next (as QUIET_SECONDS in test_speed.py).
 QUIET_SECONDS = 0.2
 
 
@@ -65,7 +65,7 @@ def groups(shapes):
                        {impl: workloads.workload(model, impl, pass_, shape) for impl in impls})
 
 
-def measure(funcs, rounds, budget):
+def measure(funcs, rounds, budget, pause=QUIET_SECONDS):
     """Per-round times (seconds) of each implementation, the order rotating every round."""
     names = list(funcs)
     times = {name: [] for name in names}
@@ -73,7 +73,7 @@ def measure(funcs, rounds, budget):
         func()  # warm-up (compiles nothing: warmup() ran)
     for r in range(rounds):
         for name in names[r % len(names):] + names[:r % len(names)]:
-            time.sleep(QUIET_SECONDS)
+            time.sleep(pause)
             times[name].append(per_call(funcs[name], budget))
     return times
 
@@ -84,6 +84,7 @@ def main(argv=None):
     parser.add_argument("--budget", type=float, default=0.03, help="seconds per timed batch")
     parser.add_argument("--shapes", nargs="+", default=["notebook", "char", "medium"],
                         choices=list(workloads.SHAPES))
+    parser.add_argument("--pause", type=float, default=QUIET_SECONDS, help="seconds of pause before each batch")
     parser.add_argument("--json", help="also save the per-round times here")
     args = parser.parse_args(argv)
     warmup(("float64",), char_models=True)
@@ -93,7 +94,7 @@ def main(argv=None):
     print("|---|---:|---:|---:|")
     saved = {}
     for label, funcs in groups(args.shapes):
-        times = {k: np.array(v) for k, v in measure(funcs, args.rounds, args.budget).items()}
+        times = {k: np.array(v) for k, v in measure(funcs, args.rounds, args.budget, args.pause).items()}
         saved[label] = {k: v.tolist() for k, v in times.items()}
         cells = []
         for other in ("numpy", "torch"):

@@ -1,0 +1,22 @@
+"""The documented benchmark scripts still run: report.py on the committed results, and one
+quick round of interleaved.py (the timings themselves are not checked: speed is never a test)."""
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+def test_report_turns_the_committed_results_into_tables():
+    out = subprocess.run([sys.executable, str(BENCH / "report.py"), str(BENCH / "results.json")],
+                         capture_output=True, text=True, check=True).stdout
+    assert "| model | shape (n_x, n_a, n_y, m, T) |" in out
+    assert "optimize step" in out and "dgemm rate in this run" in out
+
+
+def test_interleaved_runs_one_round():
+    out = subprocess.run([sys.executable, str(BENCH / "interleaved.py"), "--rounds", "1", "--budget", "0.001",
+                          "--shapes", "notebook", "--pause", "0"], capture_output=True, text=True, check=True).stdout
+    rows = [line for line in out.splitlines() if line.startswith("| ") and "group" not in line]
+    assert len(rows) == 5  # optimize, and forward / forward+backward of the RNN and the LSTM
+    assert all("x [" in row for row in rows)
