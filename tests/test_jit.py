@@ -48,7 +48,7 @@ def test_importing_sets_a_short_openblas_spin_unless_the_user_set_one():
     probe = "import fastrnn, os; print(os.environ['OPENBLAS_THREAD_TIMEOUT'])"
     env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"}
     assert subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True,
-                          check=True).stdout.strip() == "16"
+                          check=True).stdout.strip() == "18"
     env["OPENBLAS_THREAD_TIMEOUT"] = "20"
     assert subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True,
                           check=True).stdout.strip() == "20"
