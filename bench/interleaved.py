@@ -34,17 +34,6 @@ except ImportError:
 QUIET_SECONDS = 0.2
 
 
-def per_call(func, budget):
-    """Seconds per call of ``func`` over a batch of about ``budget`` seconds."""
-    t0 = time.perf_counter()
-    func()
-    number = max(1, int(budget / max(time.perf_counter() - t0, 1e-7)))
-    t0 = time.perf_counter()
-    for _ in range(number):
-        func()
-    return (time.perf_counter() - t0) / number
-
-
 def optimize_workloads():
     """The course's ``optimize`` step (its test recipe) for fastrnn and numpy."""
     funcs = {}
@@ -74,7 +63,7 @@ def measure(funcs, rounds, budget, pause=QUIET_SECONDS):
     for r in range(rounds):
         for name in names[r % len(names):] + names[:r % len(names)]:
             time.sleep(pause)
-            times[name].append(per_call(funcs[name], budget))
+            times[name].append(workloads.best_time(funcs[name], budget, repeat=1))  # one batch
     return times
 
 

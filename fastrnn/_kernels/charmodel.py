@@ -229,7 +229,7 @@ def sum_outer_products(coef, rows, step, out, w, lr, max_value):
         for t in range(T - 1 - head, 2, -4):
             c0, r0, c1, r1 = coef[t, i], rows[t], coef[t - 1, i], rows[t - 1]
             c2, r2, c3, r3 = coef[t - 2, i], rows[t - 2], coef[t - 3, i], rows[t - 3]
-            if step and t == 3:  # the last pass: clip and apply too
+            if step and t == 3:  # last pass: clip and apply (a separate pass: 31 us, not 27.5)
                 wi = w[i]
                 for j in range(n):
                     v = (((o[j] + c0 * r0[j]) + c1 * r1[j]) + c2 * r2[j]) + c3 * r3[j]
