@@ -8,6 +8,7 @@ turn into the pre-activation gradient) comes from here instead: one buffer
 per name, dtype and thread, grown as needed and kept.  Nothing returned to
 the caller or kept in a cache lives here.
 """
+import math
 import threading
 
 import numpy as np
@@ -18,18 +19,16 @@ POOLED_MIN = 64 * 1024
 
 
 def scratch(name, shape, dtype):
-    """A C-contiguous array of ``shape`` and ``dtype`` with undefined contents.
+    """A C-contiguous array of ``shape`` and ``dtype`` (a numpy dtype) with undefined contents.
 
     Valid until the next ``scratch(name, ...)`` in the same thread.  Small
     requests (under ``POOLED_MIN`` bytes, which fault at most a few pages)
     get fresh memory: cheaper than the pool's bookkeeping.
     """
-    dtype = np.dtype(dtype)
-    size = 1
-    for n in shape:
-        size *= n
+    size = math.prod(shape)
     if size * dtype.itemsize < POOLED_MIN:
         return np.empty(shape, dtype)
+    dtype = np.dtype(dtype)
     pool = _local.__dict__.setdefault("pool", {})
     key = (name, dtype)
     buf = pool.get(key)

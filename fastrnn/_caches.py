@@ -40,14 +40,15 @@ class StepCaches(Sequence):
 class RNNRecord:
     """Buffers of one ``rnn_forward`` call (kernel layout ``(T, m, n)``).
 
-    a_hist : (T + 1, m, n_a), a_hist[0] = a0, a_hist[t + 1] = a<t+1>.
-    x_seq : (T, m, n_x).  x : the caller's x (for xt views), or None.
+    a_hist : (T + 1, m, n_a), a_hist[0] = a0, a_hist[t + 1] = a<t+1>;
+    a_next : a_hist[1:].  x_seq : (T, m, n_x).  x : the caller's x (for xt views), or None.
     """
 
-    __slots__ = ("a_hist", "x_seq", "x", "parameters", "T")
+    __slots__ = ("a_hist", "a_next", "x_seq", "x", "parameters", "T")
 
     def __init__(self, a_hist, x_seq, x, parameters):
         self.a_hist, self.x_seq, self.x, self.parameters = a_hist, x_seq, x, parameters
+        self.a_next = a_hist[1:]
         self.T = x_seq.shape[0]
 
     def describe(self):
@@ -71,14 +72,15 @@ class RNNStepCaches(StepCaches):
 class LSTMRecord(RNNRecord):
     """Buffers of one ``lstm_forward`` call.
 
-    c_hist : (T + 1, m, n_a) like a_hist; gates : (T, m, 4 n_a) = f, i, cc, o.
+    c_hist : (T + 1, m, n_a) like a_hist; c_next : c_hist[1:];
+    gates : (T, m, 4 n_a) = f, i, cc, o.
     """
 
-    __slots__ = ("c_hist", "gates")
+    __slots__ = ("c_hist", "c_next", "gates")
 
     def __init__(self, a_hist, c_hist, gates, x_seq, x, parameters):
         super().__init__(a_hist, x_seq, x, parameters)
-        self.c_hist, self.gates = c_hist, gates
+        self.c_hist, self.c_next, self.gates = c_hist, c_hist[1:], gates
 
     def describe(self):
         T, m, n_x = self.x_seq.shape

@@ -162,49 +162,20 @@ def split_caches(caches, producer):
 
 
 _ACCEPTED = {}  # (tag, shapes..., dtypes..., bound sizes) -> (sizes, dtype), for calls seen before
-_PLAIN = set()  # (tag, bound sizes, shapes...) of accepted calls whose arrays were all plain
 _ACCEPTED_MAX = 4096
 
-
-def _plain_shapes(values):
-    """The shapes of ``values`` if every one is a plain array (float64,
-    C-contiguous, writeable ndarray: what the kernels take as it is), else None."""
-    shapes = []
-    for v in values:
-        if type(v) is not np.ndarray or v.dtype is not _F64:
-            return None
-        flags = v.flags
-        if not (flags.c_contiguous and flags.writeable):
-            return None
-        shapes.append(v.shape)
-    return shapes
+#: What reading the caller's arguments as they are may raise (the public
+#: functions first try the kernels on them; these errors send them to the
+#: checks, which report the problem properly).
+NOT_AS_GIVEN = (AttributeError, IndexError, KeyError, TypeError, ValueError)
 
 
-def seen_plain(tag, arrays, parameters, keys, bound=()):
-    """The fast path of every public function: the parameter arrays (in
-    ``keys`` order) when ``arrays`` and ``parameters[keys]`` are all plain
-    arrays in shapes that :func:`validate` accepted before for ``tag`` (and
-    ``bound``); None otherwise (then :func:`validate` runs).
-
-    Such a call needs no check (validation depends on nothing but shapes and
-    dtypes) and no conversion.  (:func:`_plain_shapes`, inlined: this runs on
-    every call and costs about 0.3 us an array.)
-    """
-    if type(parameters) is not dict:
-        return None
-    try:
-        params = [parameters[k] for k in keys]
-    except KeyError:
-        return None
-    key = [tag, bound]
-    for v in (*arrays, *params):
-        if type(v) is not np.ndarray or v.dtype is not _F64:
-            return None
-        flags = v.flags
-        if not flags.c_contiguous or not flags.writeable:
-            return None
-        key.append(v.shape)
-    return params if tuple(key) in _PLAIN else None
+def ran(tag, result):
+    """``result`` of a kernel call made after the checks: never None (the
+    checks and the entry kernels' shape tests agree on what fits)."""
+    if result is None:
+        raise RuntimeError(f"fastrnn internal error: {tag}'s kernel refused checked arguments")
+    return result
 
 
 def _memo_key(tag, bound, named, parameters, spec, extra):
@@ -218,7 +189,7 @@ def _memo_key(tag, bound, named, parameters, spec, extra):
             *[a.dtype for a in extra]), values
 
 
-def validate(tag, named, parameters, spec, dims=None, extra=(), pname="parameters", plain_bound=None):
+def validate(tag, named, parameters, spec, dims=None, extra=(), pname="parameters"):
     """Check a call's arrays and parameters; the shared front door of every public function.
 
     Parameters
@@ -228,9 +199,6 @@ def validate(tag, named, parameters, spec, dims=None, extra=(), pname="parameter
     parameters : the parameters dict; ``spec`` maps its keys to layouts.
     dims : Dims with sizes already known (e.g. from caches), or None.
     extra : arrays that take part in the result dtype only.
-    plain_bound : when not None, an accepted call whose arrays (``named``,
-        ``parameters[spec]``) are all plain is recorded for
-        :func:`seen_plain` under ``(tag, plain_bound)``.
 
     Returns
     -------
@@ -259,12 +227,6 @@ def validate(tag, named, parameters, spec, dims=None, extra=(), pname="parameter
             if len(_ACCEPTED) >= _ACCEPTED_MAX:
                 _ACCEPTED.clear()
             _ACCEPTED[key] = (sizes, dtype)
-    if plain_bound is not None and dtype == _F64:
-        shapes = _plain_shapes((*arrays, *p.values()))
-        if shapes is not None:
-            if len(_PLAIN) >= _ACCEPTED_MAX:
-                _PLAIN.clear()
-            _PLAIN.add((tag, plain_bound, *shapes))
     return arrays, p, sizes, dtype
 
 
@@ -275,31 +237,12 @@ def sequence_inputs(tag, x, a0, parameters, spec, x_layout, a0_layout):
 
     Returns ``x_arr`` (the caller's x as an array, kept by the caches), then
     ``x``, ``a0`` and the ``spec`` parameter arrays (a list, in ``spec``
-    order) as C-contiguous arrays of the result dtype, and that dtype.
-    Plain float64 calls in shapes accepted before skip checks and
-    conversions (:func:`seen_plain`).
+    order) as C-contiguous arrays of the result dtype.
     """
-    params = seen_plain(tag, (x, a0), parameters, spec)
-    if params is not None:
-        return x, x, a0, params, _F64
     (x_arr, a0_arr), p, _, dtype = validate(
-        tag, [("x", x, x_layout), ("a0", a0, a0_layout)], parameters, spec, plain_bound=())
+        tag, [("x", x, x_layout), ("a0", a0, a0_layout)], parameters, spec)
     x_c, a0_c, *params = converted([x_arr, a0_arr, *p.values()], dtype)
-    return x_arr, x_c, a0_c, params, dtype
-
-
-def _record_bound(record):
-    return record.a_hist.shape, record.x_seq.shape
-
-
-def recorded_plain(tag, da, record, spec):
-    """The fast path of a sequence backward pass over a forward's ``record``
-    (an ``RNNRecord``/``LSTMRecord``): the ``spec`` weights (a list) when
-    ``da`` and the weights are plain float64 arrays in shapes accepted before
-    for this record's shapes, else None."""
-    if record.a_hist.dtype is not _F64:
-        return None
-    return seen_plain(tag, (da,), record.parameters, spec, _record_bound(record))
+    return x_arr, x_c, a0_c, params
 
 
 def upstream_gradient(da, layout):
@@ -319,6 +262,5 @@ def recorded_inputs(tag, da_arr, T, record, spec):
     _, m, n_a = record.a_hist.shape
     dims = Dims(n_a=n_a, m=m, n_x=record.x_seq.shape[2])
     _, p, _, dtype = validate(tag, [("da", da_arr, ("n_a", "m", T))], record.parameters, spec, dims,
-                              extra=(record.a_hist,), pname="parameters (from caches)",
-                              plain_bound=_record_bound(record))
+                              extra=(record.a_hist,), pname="parameters (from caches)")
     return p, dtype

@@ -6,13 +6,15 @@ Shapes follow the course: gates act on ``concat = [a_prev; xt]`` with weights
 compiled call (:mod:`fastrnn._kernels.lstm`) with the four gate products
 fused into one.
 """
+from operator import itemgetter
+
 import numpy as np
 
 from ._buffers import scratch
 from ._caches import LSTMRecord, LSTMStepCaches, StepCaches, stack_user_steps
 from ._kernels import lstm as _kernels
-from ._validate import (Dims, common_dtype, converted, read_parameters, recorded_inputs,
-                        recorded_plain, sequence_inputs, split_caches, step_major, upstream_gradient,
+from ._validate import (NOT_AS_GIVEN, Dims, common_dtype, converted, ran, read_parameters,
+                        recorded_inputs, sequence_inputs, split_caches, step_major, upstream_gradient,
                         validate)
 
 GATES = ("f", "i", "c", "o")  # forget, update, candidate, output: the stacking order
@@ -26,6 +28,9 @@ FORWARD_PARAMETERS = {
 }
 #: Keys and shapes the backward pass reads.
 BACKWARD_PARAMETERS = {f"W{g}": ("n_a", "n_a+n_x") for g in GATES}
+#: ``parameters`` -> tuple of its arrays of FORWARD_PARAMETERS / BACKWARD_PARAMETERS (KeyError if one is missing).
+FORWARD_ITEMS = itemgetter(*FORWARD_PARAMETERS)
+BACKWARD_ITEMS = itemgetter(*BACKWARD_PARAMETERS)
 #: Keys of each gate's weight and bias gradients, in stacking order.
 GRADIENT_KEYS = tuple((f"dW{g}", f"db{g}") for g in GATES)
 
@@ -39,52 +44,60 @@ STEP_FIELDS = {name: (index, XT_LAYOUT if name == "xt" else A_LAYOUT) for index,
                enumerate(("a_next", "c_next", "a_prev", "c_prev", "ft", "it", "cct", "ot", "xt"))}
 
 
-def _run_forward(x, a0, c0, params, dtype):
-    """Kernel call shared by the cell and the sequence.
+def _run_forward(x, a0, c0, params):
+    """Kernel call shared by the cell and the sequence, on the arrays as they are.
 
     ``x (n_x, m, T)``, ``a0``, ``c0 (n_a, m)`` (None for zeros) and
-    ``params`` (the arrays of FORWARD_PARAMETERS, in order) are C-contiguous
-    arrays of ``dtype``.  Returns x_seq, a_hist, c_hist, gates, y in kernel layout.
+    ``params`` (the arrays of FORWARD_PARAMETERS, in order).  Returns x_seq,
+    a_hist, c_hist, gates, y in kernel layout, or None when the kernel does
+    not take the arrays as they are (see
+    :class:`~fastrnn._kernels._jit.EntryKernel`); raises one of NOT_AS_GIVEN
+    for arguments that are not even arrays of the right dimensions.
     """
+    run = _kernels.lstm_forward_entry[x.dtype]
     n_x, m, T = x.shape
-    n_a = a0.shape[0]
-    n_y = params[8].shape[0]
+    n_a, n_y = a0.shape[0], params[8].shape[0]
     if c0 is None:
-        c0 = np.zeros((n_a, m), dtype)
-    x_seq = np.empty((T, m, n_x), dtype)
-    a_hist = np.empty((T + 1, m, n_a), dtype)
-    c_hist = np.empty((T + 1, m, n_a), dtype)
-    gates = np.empty((T, m, 4 * n_a), dtype)
-    y = np.empty((T, m, n_y), dtype)
-    _kernels.lstm_forward_course(x, a0, c0, *params, x_seq, a_hist, c_hist, gates, y)
-    return x_seq, a_hist, c_hist, gates, y
+        c0 = np.zeros((n_a, m), x.dtype)
+    x_seq = np.empty((T, m, n_x), x.dtype)
+    a_hist = np.empty((T + 1, m, n_a), x.dtype)
+    c_hist = np.empty((T + 1, m, n_a), x.dtype)
+    gates = np.empty((T, m, 4 * n_a), x.dtype)
+    y = np.empty((T, m, n_y), x.dtype)
+    if run(x, a0, c0, *params, x_seq, a_hist, c_hist, gates, y):
+        return x_seq, a_hist, c_hist, gates, y
+    return None
 
 
-def _run_backward(da, dc_last, a_prev, c_next, c_prev, gates, x_seq, weights, dtype):
-    """Kernel call shared by the cell and the sequence: C-contiguous arrays of
-    ``dtype``, ``da`` in course layout ``(n_a, m, T)``, ``dc_last (m, n_a)``
-    (None for zeros), the sequences in kernel layout, ``weights`` Wf, Wi, Wc, Wo.
+def _run_backward(da, dc_last, a_prev, c_next, c_prev, gates, x_seq, weights):
+    """Kernel call shared by the cell and the sequence, on the arrays as they
+    are: ``da`` in course layout ``(n_a, m, T)``, ``dc_last (m, n_a)`` (None
+    for zeros), the sequences in kernel layout (at least T steps), ``weights``
+    Wf, Wi, Wc, Wo.
 
-    Returns dx ``(T, m, n_x)``, da0, dc0 ``(m, n_a)`` and the gate gradients dict.
+    Returns dx ``(n_x, m, T)``, da0, dc0 ``(n_a, m)`` and the gate gradients
+    dict, or None as :func:`_run_forward`.
     """
-    T, m, n_a = a_prev.shape
+    run = _kernels.lstm_backward_entry[da.dtype]
+    n_a, m, T = da.shape
     n_x = x_seq.shape[2]
+    dtype = da.dtype
+    if dc_last is None:
+        dc_last = np.zeros((m, n_a), dtype)
     dx = np.empty((T, m, n_x), dtype)
     da0 = np.empty((m, n_a), dtype)
     dc0 = np.empty((m, n_a), dtype)
     dW = np.empty((4 * n_a, n_a + n_x), dtype)
     db = np.empty((4 * n_a, 1), dtype)
-    if dc_last is None:
-        dc_last = np.zeros((m, n_a), dtype)
-    _kernels.lstm_backward_course(
-        da, dc_last, a_prev, c_next, c_prev, gates, x_seq, *weights,
-        scratch("lstm da", (T, m, n_a), dtype), scratch("lstm dgates", (T, m, 4 * n_a), dtype),
-        dx, da0, dc0, dW, db)
+    if not run(da, dc_last, a_prev, c_next, c_prev, gates, x_seq, *weights,
+               scratch("lstm da", (T, m, n_a), dtype), scratch("lstm dgates", (T, m, 4 * n_a), dtype),
+               dx, da0, dc0, dW, db):
+        return None
     grads = {}
     for k, (dW_key, db_key) in enumerate(GRADIENT_KEYS):
         grads[dW_key] = dW[k * n_a:(k + 1) * n_a]
         grads[db_key] = db[k * n_a:(k + 1) * n_a]
-    return dx, da0, dc0, grads
+    return dx.T, da0.T, dc0.T, grads
 
 
 def lstm_cell_forward(xt, a_prev, c_prev, parameters):
@@ -107,7 +120,7 @@ def lstm_cell_forward(xt, a_prev, c_prev, parameters):
         "lstm_cell_forward", [("xt", xt, XT_LAYOUT), ("a_prev", a_prev, A_LAYOUT), ("c_prev", c_prev, A_LAYOUT)],
         parameters, FORWARD_PARAMETERS)
     x, a0, c0, *params = converted([xt_arr[:, :, np.newaxis], a_prev_arr, c_prev_arr, *p.values()], dtype)
-    _, a_hist, c_hist, gates, y = _run_forward(x, a0, c0, params, dtype)
+    _, a_hist, c_hist, gates, y = ran("lstm_cell_forward", _run_forward(x, a0, c0, params))
     n_a = a_hist.shape[2]
     a_next, c_next = a_hist[1].T, c_hist[1].T
     ft, it, cct, ot = (gates[0, :, k * n_a:(k + 1) * n_a].T for k in range(4))
@@ -130,12 +143,17 @@ def lstm_forward(x, a0, parameters):
     c : (n_a, m, T_x) cell states.
     caches : ``(steps, x)``; ``steps[t]`` is step t's 10-tuple, built on access.
     """
-    x_arr, x_c, a0_c, params, dtype = sequence_inputs(
-        "lstm_forward", x, a0, parameters, FORWARD_PARAMETERS, X_LAYOUT, A_LAYOUT)
-    x_seq, a_hist, c_hist, gates, y = _run_forward(x_c, a0_c, None, params, dtype)
-    steps = LSTMStepCaches(LSTMRecord(a_hist, c_hist, gates, x_seq, x_arr, parameters))
-    return (a_hist[1:].transpose(2, 1, 0), y.transpose(2, 1, 0), c_hist[1:].transpose(2, 1, 0),
-            (steps, x))
+    try:  # plain arrays in shapes that fit run as they are
+        x_arr, result = x, _run_forward(x, a0, None, FORWARD_ITEMS(parameters))
+    except NOT_AS_GIVEN:
+        result = None
+    if result is None:  # arrays to convert, or an error to report
+        x_arr, x_c, a0_c, params = sequence_inputs(
+            "lstm_forward", x, a0, parameters, FORWARD_PARAMETERS, X_LAYOUT, A_LAYOUT)
+        result = ran("lstm_forward", _run_forward(x_c, a0_c, None, params))
+    x_seq, a_hist, c_hist, gates, y = result
+    record = LSTMRecord(a_hist, c_hist, gates, x_seq, x_arr, parameters)
+    return record.a_next.T, y.T, record.c_next.T, (LSTMStepCaches(record), x)
 
 
 def lstm_cell_backward(da_next, dc_next, cache):
@@ -163,8 +181,8 @@ def lstm_cell_backward(da_next, dc_next, cache):
     gates = np.concatenate([step_major(arrays[k], dtype) for k in ("ft", "it", "cct", "ot")], axis=2)
     da, dc_last, *rest = converted([arrays["da_next"][:, :, np.newaxis], arrays["dc_next"].T,
                                     *seqs, gates, step_major(arrays["xt"], dtype), *p.values()], dtype)
-    dx, da0, dc0, grads = _run_backward(da, dc_last, *rest[:5], rest[5:], dtype)
-    return {"dxt": dx[0].T, "da_prev": da0.T, "dc_prev": dc0.T, **grads}
+    dx, da0, dc0, grads = ran("lstm_cell_backward", _run_backward(da, dc_last, *rest[:5], rest[5:]))
+    return {"dxt": dx[:, :, 0], "da_prev": da0, "dc_prev": dc0, **grads}
 
 
 def lstm_backward(da, caches):
@@ -185,16 +203,18 @@ def lstm_backward(da, caches):
     steps, _ = split_caches(caches, "lstm_forward")
     if isinstance(steps, LSTMStepCaches):
         r = steps.record
-        weights = recorded_plain("lstm_backward", da, r, BACKWARD_PARAMETERS)
-        if weights is not None:  # float64 C-contiguous arrays in shapes seen before
-            T = da.shape[2]
-            dx, da0, _, grads = _run_backward(da, None, r.a_hist[:T], r.c_hist[1:T + 1], r.c_hist[:T],
-                                              r.gates[:T], r.x_seq[:T], weights, np.float64)
-            return {"dx": dx.transpose(2, 1, 0), "da0": da0.T, **grads}
+        try:  # plain arrays in shapes that fit run as they are
+            result = _run_backward(da, None, r.a_hist, r.c_next, r.c_hist, r.gates, r.x_seq,
+                                   BACKWARD_ITEMS(r.parameters))
+        except NOT_AS_GIVEN:
+            result = None
+        if result is not None:
+            return {"dx": result[0], "da0": result[1], **result[3]}
+    # arrays to convert, or an error to report
     da_arr, T = upstream_gradient(da, DA_LAYOUT)
     if isinstance(steps, LSTMStepCaches):
         p, dtype = recorded_inputs("lstm_backward", da_arr, T, r, BACKWARD_PARAMETERS)
-        seqs = [r.a_hist[:T], r.c_hist[1:T + 1], r.c_hist[:T], r.gates[:T], r.x_seq[:T]]
+        seqs = [r.a_hist, r.c_next, r.c_hist, r.gates, r.x_seq]
     elif isinstance(steps, StepCaches):
         raise TypeError("caches come from rnn_forward: use rnn_backward")
     else:
@@ -208,5 +228,5 @@ def lstm_backward(da, caches):
         p = read_parameters(parameters, BACKWARD_PARAMETERS, dims, name="parameters (from caches)")
         dtype = common_dtype([da_arr, *seqs, *p.values()])
     da_c, *rest = converted([da_arr, *seqs, *p.values()], dtype)
-    dx, da0, _, grads = _run_backward(da_c, None, *rest[:5], rest[5:], dtype)
-    return {"dx": dx.transpose(2, 1, 0), "da0": da0.T, **grads}
+    dx, da0, _, grads = ran("lstm_backward", _run_backward(da_c, None, *rest[:5], rest[5:]))
+    return {"dx": dx, "da0": da0, **grads}

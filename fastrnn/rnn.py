@@ -4,13 +4,15 @@ Shapes follow the course: inputs ``x (n_x, m, T_x)``, states ``(n_a, m)``,
 outputs ``(n_y, m, T_x)``, biases ``(n, 1)``.  The whole time loop, forward
 or backward, runs in one compiled call (:mod:`fastrnn._kernels.rnn`).
 """
+from operator import itemgetter
+
 import numpy as np
 
 from ._buffers import scratch
 from ._caches import RNNRecord, RNNStepCaches, StepCaches, stack_user_steps
 from ._kernels import rnn as _kernels
-from ._validate import (Dims, common_dtype, converted, read_parameters, recorded_inputs,
-                        recorded_plain, sequence_inputs, split_caches, step_major, upstream_gradient,
+from ._validate import (NOT_AS_GIVEN, Dims, common_dtype, converted, ran, read_parameters,
+                        recorded_inputs, sequence_inputs, split_caches, step_major, upstream_gradient,
                         validate)
 
 #: Keys and shapes the forward pass reads from ``parameters`` (in the kernel's argument order).
@@ -23,6 +25,9 @@ FORWARD_PARAMETERS = {
 }
 #: Keys and shapes the backward pass reads (the output layer is not needed).
 BACKWARD_PARAMETERS = {"Waa": ("n_a", "n_a"), "Wax": ("n_a", "n_x")}
+#: ``parameters`` -> tuple of its arrays of FORWARD_PARAMETERS / BACKWARD_PARAMETERS (KeyError if one is missing).
+FORWARD_ITEMS = itemgetter(*FORWARD_PARAMETERS)
+BACKWARD_ITEMS = itemgetter(*BACKWARD_PARAMETERS)
 
 X_LAYOUT = ("n_x", "m", "T_x")
 XT_LAYOUT = ("n_x", "m")
@@ -30,39 +35,46 @@ A_LAYOUT = ("n_a", "m")
 DA_LAYOUT = ("n_a", "m", "T_x")
 
 
-def _run_forward(x, a0, params, dtype):
-    """Kernel call shared by the cell and the sequence.
+def _run_forward(x, a0, params):
+    """Kernel call shared by the cell and the sequence, on the arrays as they are.
 
     ``x (n_x, m, T)``, ``a0 (n_a, m)`` and ``params`` (the arrays of
-    FORWARD_PARAMETERS, in order) are C-contiguous arrays of ``dtype``.
-    Returns x_seq, a_hist, y in kernel layout.
+    FORWARD_PARAMETERS, in order, a sequence).  Returns x_seq, a_hist, y in kernel
+    layout, or None when the kernel does not take the arrays as they are (see
+    :class:`~fastrnn._kernels._jit.EntryKernel`); raises one of NOT_AS_GIVEN
+    for arguments that are not even arrays of the right dimensions.
     """
+    run = _kernels.rnn_forward_entry[x.dtype]
     n_x, m, T = x.shape
-    n_a = a0.shape[0]
-    n_y = params[3].shape[0]
-    x_seq = np.empty((T, m, n_x), dtype)
-    a_hist = np.empty((T + 1, m, n_a), dtype)
-    y = np.empty((T, m, n_y), dtype)
-    _kernels.rnn_forward_course(x, a0, *params, x_seq, a_hist, y)
-    return x_seq, a_hist, y
+    n_a, n_y = a0.shape[0], params[3].shape[0]
+    x_seq = np.empty((T, m, n_x), x.dtype)
+    a_hist = np.empty((T + 1, m, n_a), x.dtype)
+    y = np.empty((T, m, n_y), x.dtype)
+    if run(x, a0, *params, x_seq, a_hist, y):
+        return x_seq, a_hist, y
+    return None
 
 
-def _run_backward(da, a_next_seq, a_prev_seq, x_seq, Waa, Wax, dtype):
-    """Kernel call shared by the cell and the sequence: C-contiguous arrays of
-    ``dtype``, ``da`` in course layout ``(n_a, m, T)``, the rest in kernel layout.
+def _run_backward(da, a_next, a_prev, x_seq, Waa, Wax):
+    """Kernel call shared by the cell and the sequence, on the arrays as they
+    are: ``da`` in course layout ``(n_a, m, T)``, the sequences in kernel
+    layout (at least T steps), the weights as the course's.
 
-    Returns dx ``(T, m, n_x)``, da0 ``(m, n_a)``, dWax, dWaa, dba ``(n_a, 1)``.
+    Returns the gradients dict of :func:`rnn_backward`, or None as
+    :func:`_run_forward`.
     """
-    T, m, n_a = a_next_seq.shape
+    run = _kernels.rnn_backward_entry[da.dtype]
+    n_a, m, T = da.shape
     n_x = x_seq.shape[2]
-    dx = np.empty((T, m, n_x), dtype)
-    da0 = np.empty((m, n_a), dtype)
-    dWax = np.empty((n_a, n_x), dtype)
-    dWaa = np.empty((n_a, n_a), dtype)
-    dba = np.empty((n_a, 1), dtype)
-    _kernels.rnn_backward_course(da, a_next_seq, a_prev_seq, x_seq, Waa, Wax,
-                                 scratch("rnn dz", (T, m, n_a), dtype), dx, da0, dWax, dWaa, dba)
-    return dx, da0, dWax, dWaa, dba
+    dx = np.empty((T, m, n_x), da.dtype)
+    da0 = np.empty((m, n_a), da.dtype)
+    dWax = np.empty((n_a, n_x), da.dtype)
+    dWaa = np.empty((n_a, n_a), da.dtype)
+    dba = np.empty((n_a, 1), da.dtype)
+    if run(da, a_next, a_prev, x_seq, Waa, Wax, scratch("rnn dz", (T, m, n_a), da.dtype),
+           dx, da0, dWax, dWaa, dba):
+        return {"dx": dx.T, "da0": da0.T, "dWax": dWax, "dWaa": dWaa, "dba": dba}
+    return None
 
 
 def rnn_cell_forward(xt, a_prev, parameters):
@@ -85,7 +97,7 @@ def rnn_cell_forward(xt, a_prev, parameters):
         "rnn_cell_forward", [("xt", xt, XT_LAYOUT), ("a_prev", a_prev, A_LAYOUT)],
         parameters, FORWARD_PARAMETERS)
     x, a0, *params = converted([xt_arr[:, :, np.newaxis], a_prev_arr, *p.values()], dtype)
-    _, a_hist, y = _run_forward(x, a0, params, dtype)
+    _, a_hist, y = ran("rnn_cell_forward", _run_forward(x, a0, params))
     a_next = a_hist[1].T
     return a_next, y[0].T, (a_next, a_prev, xt, parameters)
 
@@ -107,11 +119,17 @@ def rnn_forward(x, a0, parameters):
         ``(a_next, a_prev, xt, parameters)``, built on access (a read-only
         sequence; ``list(steps)`` gives a list).
     """
-    x_arr, x_c, a0_c, params, dtype = sequence_inputs(
-        "rnn_forward", x, a0, parameters, FORWARD_PARAMETERS, X_LAYOUT, A_LAYOUT)
-    x_seq, a_hist, y = _run_forward(x_c, a0_c, params, dtype)
-    steps = RNNStepCaches(RNNRecord(a_hist, x_seq, x_arr, parameters))
-    return a_hist[1:].transpose(2, 1, 0), y.transpose(2, 1, 0), (steps, x)
+    try:  # plain arrays in shapes that fit run as they are
+        x_arr, result = x, _run_forward(x, a0, FORWARD_ITEMS(parameters))
+    except NOT_AS_GIVEN:
+        result = None
+    if result is None:  # arrays to convert, or an error to report
+        x_arr, x_c, a0_c, params = sequence_inputs(
+            "rnn_forward", x, a0, parameters, FORWARD_PARAMETERS, X_LAYOUT, A_LAYOUT)
+        result = ran("rnn_forward", _run_forward(x_c, a0_c, params))
+    x_seq, a_hist, y = result
+    record = RNNRecord(a_hist, x_seq, x_arr, parameters)
+    return record.a_next.T, y.T, (RNNStepCaches(record), x)
 
 
 def rnn_cell_backward(da_next, cache):
@@ -137,11 +155,10 @@ def rnn_cell_backward(da_next, cache):
         [("da_next", da_next, A_LAYOUT), ("cache[0] (a_next)", a_next, A_LAYOUT),
          ("cache[1] (a_prev)", a_prev, A_LAYOUT), ("cache[2] (xt)", xt, XT_LAYOUT)],
         parameters, BACKWARD_PARAMETERS, pname="cache[3] (parameters)")
-    da3, a_next_seq, a_prev_seq, xt_seq, Waa, Wax = converted(
-        [da_arr[:, :, np.newaxis], step_major(a_next_arr, dtype), step_major(a_prev_arr, dtype),
-         step_major(xt_arr, dtype), p["Waa"], p["Wax"]], dtype)
-    dx, da0, dWax, dWaa, dba = _run_backward(da3, a_next_seq, a_prev_seq, xt_seq, Waa, Wax, dtype)
-    return {"dxt": dx[0].T, "da_prev": da0.T, "dWax": dWax, "dWaa": dWaa, "dba": dba}
+    arrays = converted([da_arr[:, :, np.newaxis], step_major(a_next_arr, dtype), step_major(a_prev_arr, dtype),
+                        step_major(xt_arr, dtype), p["Waa"], p["Wax"]], dtype)
+    grads = ran("rnn_cell_backward", _run_backward(*arrays))
+    return {"dxt": grads.pop("dx")[:, :, 0], "da_prev": grads.pop("da0"), **grads}
 
 
 def rnn_backward(da, caches):
@@ -168,16 +185,18 @@ def rnn_backward(da, caches):
     steps, _ = split_caches(caches, "rnn_forward")
     if isinstance(steps, RNNStepCaches):
         record = steps.record
-        Waa_Wax = recorded_plain("rnn_backward", da, record, BACKWARD_PARAMETERS)
-        if Waa_Wax is not None:  # float64 C-contiguous arrays in shapes seen before
-            T = da.shape[2]
-            dx, da0, dWax, dWaa, dba = _run_backward(
-                da, record.a_hist[1:T + 1], record.a_hist[:T], record.x_seq[:T], *Waa_Wax, np.float64)
-            return {"dx": dx.transpose(2, 1, 0), "da0": da0.T, "dWax": dWax, "dWaa": dWaa, "dba": dba}
+        try:  # plain arrays in shapes that fit run as they are
+            grads = _run_backward(da, record.a_next, record.a_hist, record.x_seq,
+                                  *BACKWARD_ITEMS(record.parameters))
+        except NOT_AS_GIVEN:
+            grads = None
+        if grads is not None:
+            return grads
+    # arrays to convert, or an error to report
     da_arr, T = upstream_gradient(da, DA_LAYOUT)
     if isinstance(steps, RNNStepCaches):
         p, dtype = recorded_inputs("rnn_backward", da_arr, T, record, BACKWARD_PARAMETERS)
-        a_next_seq, a_prev_seq, x_seq = record.a_hist[1:T + 1], record.a_hist[:T], record.x_seq[:T]
+        seqs = [record.a_next, record.a_hist, record.x_seq]
     elif isinstance(steps, StepCaches):
         raise TypeError("caches come from lstm_forward: use lstm_backward")
     else:
@@ -185,9 +204,7 @@ def rnn_backward(da, caches):
         dims.bind("da", da_arr, DA_LAYOUT)
         fields = {"a_next": (0, A_LAYOUT), "a_prev": (1, A_LAYOUT), "xt": (2, XT_LAYOUT)}
         stacked, parameters = stack_user_steps(steps, T, fields, dims, "rnn_cell_forward")
-        a_next_seq, a_prev_seq, x_seq = stacked["a_next"], stacked["a_prev"], stacked["xt"]
+        seqs = [stacked["a_next"], stacked["a_prev"], stacked["xt"]]
         p = read_parameters(parameters, BACKWARD_PARAMETERS, dims, name="parameters (from caches)")
-        dtype = common_dtype([da_arr, a_next_seq, a_prev_seq, x_seq, *p.values()])
-    arrays = converted([da_arr, a_next_seq, a_prev_seq, x_seq, p["Waa"], p["Wax"]], dtype)
-    dx, da0, dWax, dWaa, dba = _run_backward(*arrays, dtype)
-    return {"dx": dx.transpose(2, 1, 0), "da0": da0.T, "dWax": dWax, "dWaa": dWaa, "dba": dba}
+        dtype = common_dtype([da_arr, *seqs, *p.values()])
+    return ran("rnn_backward", _run_backward(*converted([da_arr, *seqs, p["Waa"], p["Wax"]], dtype)))

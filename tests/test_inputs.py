@@ -203,8 +203,8 @@ def test_parameters_are_read_at_backward_time_like_the_course():
 
 @pytest.mark.parametrize("model", ["rnn", "lstm"])
 def test_checks_still_run_after_calls_took_the_fast_path(model):
-    """float64 C-contiguous calls in shapes accepted before skip the checks
-    (fastrnn._validate.seen_plain): anything that changes must still be caught."""
+    """Plain arrays run straight through the entry kernels without the Python
+    checks (fastrnn._kernels._jit.EntryKernel): anything that changes must still be caught."""
     forward, backward = getattr(fastrnn, f"{model}_forward"), getattr(fastrnn, f"{model}_backward")
     x, a0, p = rnn_case() if model == "rnn" else lstm_case()
     key = "Waa" if model == "rnn" else "Wf"
@@ -234,3 +234,54 @@ def test_checks_still_run_after_calls_took_the_fast_path(model):
         assert_allclose(again[0], out[0], rtol=1e-14)
         assert_array_equal(variant, before)
     assert_allclose(backward(da, again[-1])["dx"], grads["dx"], rtol=1e-13)
+
+
+def test_entry_kernels_take_only_plain_arrays_in_shapes_that_fit():
+    """The fast path's guard: an entry kernel compiled for float64 refuses other
+    array types with TypeError (no new variant), and shapes that do not fit
+    together with False, writing nothing."""
+    from fastrnn._kernels import rnn as kernels
+    from fastrnn._kernels._jit import EntryKernel
+
+    x, a0, p = rnn_case()
+    params = [p[k] for k in ("Wax", "Waa", "ba", "Wya", "by")]
+    T, m, n_x, n_a, n_y = x.shape[2], x.shape[1], x.shape[0], a0.shape[0], 2
+    outs = [np.full((T, m, n_x), 7.0), np.full((T + 1, m, n_a), 7.0), np.full((T, m, n_y), 7.0)]
+    run = kernels.rnn_forward_entry[np.dtype(np.float64)]
+    assert run(x, a0, *params, *outs)
+    before = len(run.signatures)
+    read_only = x.copy()
+    read_only.flags.writeable = False
+    for bad_x in (np.asfortranarray(x), x.astype(np.float32), x.astype(np.int64), read_only,
+                  np.repeat(x, 2, axis=2)[:, :, ::2]):
+        with pytest.raises(TypeError):
+            run(bad_x, a0, *params, *outs)
+    assert len(run.signatures) == before
+    outs = [np.full(o.shape, 7.0) for o in outs]
+    cut = np.ascontiguousarray
+    for bad in ([cut(x[:, :, :2]), a0], [x, cut(a0[:, :4])], [x, np.zeros((n_a, 0))]):
+        assert not run(*bad, *params, *outs)
+    assert not run(x, a0, cut(params[0][:, :2]), *params[1:], *outs)
+    assert not run(x, a0, *params, cut(outs[0][:, :, :2]), *outs[1:])
+    assert all((o == 7.0).all() for o in outs)
+    with pytest.raises(TypeError, match="no variant for dtype int64"):
+        kernels.rnn_forward_entry[np.dtype(np.int64)]
+    assert isinstance(kernels.rnn_forward_entry, EntryKernel)
+
+
+@pytest.mark.parametrize("model", ["rnn", "lstm"])
+def test_fast_path_keeps_the_dtype_rule(model):
+    """float32 throughout gives float32 on the fast path too; one float64 array
+    (or a float64 da over float32 caches) gives float64, as the checked path says."""
+    forward, backward = getattr(fastrnn, f"{model}_forward"), getattr(fastrnn, f"{model}_backward")
+    x, a0, p = rnn_case() if model == "rnn" else lstm_case()
+    p32 = {k: v.astype(np.float32) for k, v in p.items()}
+    x32, a32 = x.astype(np.float32), a0.astype(np.float32)
+    out32 = forward(x32, a32, p32)
+    assert out32[0].dtype == np.float32
+    da = np.ones(out32[0].shape)
+    assert backward(da.astype(np.float32), out32[-1])["dx"].dtype == np.float32
+    assert backward(da, out32[-1])["dx"].dtype == np.float64
+    mixed = forward(x32, a0, p32)
+    assert mixed[0].dtype == np.float64
+    assert_allclose(mixed[0], forward(x, a0, p)[0], rtol=1e-5, atol=1e-6)  # float32-rounded inputs

@@ -1,10 +1,13 @@
-"""The one decorator every kernel uses."""
+"""The decorators every kernel uses: :func:`kernel` and its variants, and
+:func:`entry_kernel` for the API's entry points."""
 import hashlib
 import os
+import threading
 import warnings
 from pathlib import Path
 
-from numba import njit
+import numpy as np
+from numba import from_dtype, njit, types
 
 _OPTIONS = dict(
     # numpy semantics for division by zero (inf/nan, no exception): this also
@@ -98,3 +101,55 @@ def reassociating_kernel(func):
 def contracting_kernel(func):
     """:func:`kernel` with fused multiply-adds (fastmath ``contract`` only)."""
     return _compile(func, dict(_OPTIONS, fastmath={"contract"}))
+
+
+#: The dtypes entry kernels compile for.
+ENTRY_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+
+
+class EntryKernel:
+    """A kernel the API calls with the caller's arrays as they are.
+
+    ``entry[dtype]`` is the kernel compiled for one signature only: every
+    argument a C-contiguous, writeable array of ``dtype`` (float64 or
+    float32) with the number of dimensions given to :func:`entry_kernel`.
+    Arguments of any other type (a Fortran-ordered, read-only, strided,
+    integer or mixed-dtype array) raise TypeError instead of compiling a
+    variant: the API tries the kernel first and checks and converts only
+    when that fails.  Entry kernels check that the shapes fit together and
+    return False when they do not, without writing anything; the API then
+    reports what is wrong.
+    """
+
+    def __init__(self, func, ndims):
+        self.py_func, self.ndims = func, ndims
+        self.__doc__, self.__name__ = func.__doc__, func.__name__
+        self._dispatcher = None
+        self._compiled = {}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, dtype):
+        try:
+            return self._compiled[dtype]
+        except KeyError:
+            return self._compile(dtype)
+
+    def _compile(self, dtype):
+        if dtype not in ENTRY_DTYPES:
+            raise TypeError(f"{self.__name__} has no variant for dtype {dtype}")
+        with self._lock:
+            if self._dispatcher is None:
+                self._dispatcher = _compile(self.py_func, _OPTIONS)
+            dispatcher, array = self._dispatcher, from_dtype(np.dtype(dtype))
+            dispatcher.disable_compile(False)
+            try:
+                dispatcher.compile(tuple(types.Array(array, ndim, "C") for ndim in self.ndims))
+            finally:
+                dispatcher.disable_compile(True)
+            self._compiled[np.dtype(dtype)] = dispatcher
+        return dispatcher
+
+
+def entry_kernel(*ndims):
+    """Make an :class:`EntryKernel` of a function of arrays with ``ndims`` dimensions."""
+    return lambda func: EntryKernel(func, ndims)

@@ -16,7 +16,7 @@ parameters and stack and transpose them here.
 """
 import numpy as np
 
-from ._jit import kernel
+from ._jit import entry_kernel, kernel
 from .activations import sigmoid_range, softmax_rows, tanh_range, workspace
 from .linalg import add_row_vector, column_sums, matmul, matmul_tn, to_time_major, transpose_into
 
@@ -240,3 +240,58 @@ def lstm_backward_course(da, dc_last, a_prev, c_next, c_prev, gates, x, Wf, Wi, 
             row[j] = dWa[r, j]
         for j in range(n_x):
             row[n_a + j] = dWx[r, j]
+
+
+@entry_kernel(3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3)
+def lstm_forward_entry(x, a0, c0, Wf, Wi, Wc, Wo, bf, bi, bc, bo, Wy, by, x_seq, a_hist, c_hist, gates, y_out):
+    """:func:`lstm_forward_course` if the shapes fit together (returns True),
+    else False without running: ``x (n_x, m, T)``, ``a0, c0 (n_a, m)``,
+    weights as the course's, every size at least 1; outputs as the caller
+    allocates them."""
+    n_x, m, T = x.shape
+    n_a, n_y = a0.shape[0], Wy.shape[0]
+    if min(n_x, m, T, n_a, n_y) < 1 or a0.shape != (n_a, m) or c0.shape != (n_a, m):
+        return False
+    for W in (Wf, Wi, Wc, Wo):
+        if W.shape != (n_a, n_a + n_x):
+            return False
+    for b in (bf, bi, bc, bo):
+        if b.shape != (n_a, 1):
+            return False
+    if Wy.shape != (n_y, n_a) or by.shape != (n_y, 1) or x_seq.shape != (T, m, n_x):
+        return False
+    if a_hist.shape != (T + 1, m, n_a) or c_hist.shape != (T + 1, m, n_a):
+        return False
+    if gates.shape != (T, m, 4 * n_a) or y_out.shape != (T, m, n_y):
+        return False
+    lstm_forward_course(x, a0, c0, Wf, Wi, Wc, Wo, bf, bi, bc, bo, Wy, by, x_seq, a_hist, c_hist, gates, y_out)
+    return True
+
+
+@entry_kernel(3, 2, 3, 3, 3, 3, 3, 2, 2, 2, 2, 3, 3, 3, 2, 2, 2, 2)
+def lstm_backward_entry(da, dc_last, a_prev, c_next, c_prev, gates, x, Wf, Wi, Wc, Wo,
+                        da_seq, dgates, dx, da0, dc0, dW, db):
+    """:func:`lstm_backward_course` over the first ``T = da.shape[2]`` steps of
+    the sequences (at least T steps each) if the shapes fit together
+    (returns True), else False without running."""
+    n_a, m, T = da.shape
+    n_x = x.shape[2]
+    if min(n_a, m, T, n_x) < 1 or dc_last.shape != (m, n_a):
+        return False
+    for seq in (a_prev, c_next, c_prev):
+        if seq.shape[0] < T or seq.shape[1:] != (m, n_a):
+            return False
+    if gates.shape[0] < T or gates.shape[1:] != (m, 4 * n_a) or x.shape[0] < T or x.shape[1] != m:
+        return False
+    for W in (Wf, Wi, Wc, Wo):
+        if W.shape != (n_a, n_a + n_x):
+            return False
+    if da_seq.shape != (T, m, n_a) or dgates.shape != (T, m, 4 * n_a) or dx.shape != (T, m, n_x):
+        return False
+    if da0.shape != (m, n_a) or dc0.shape != (m, n_a):
+        return False
+    if dW.shape != (4 * n_a, n_a + n_x) or db.shape != (4 * n_a, 1):
+        return False
+    lstm_backward_course(da, dc_last, a_prev[:T], c_next[:T], c_prev[:T], gates[:T], x[:T], Wf, Wi, Wc, Wo,
+                         da_seq, dgates, dx, da0, dc0, dW, db)
+    return True

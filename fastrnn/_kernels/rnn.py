@@ -4,14 +4,15 @@ Layout: ``x (T, m, n_x)``, states ``(T, m, n_a)``, outputs ``(T, m, n_y)``;
 weights come transposed where the loop walks them row by row.  The ``*_course``
 entry points take the course's layouts (``x (n_x, m, T)``, weights as the
 course's, biases ``(n, 1)``) and make the kernel layouts themselves, so that
-the Python side only checks and allocates.
+the Python side only checks and allocates; the ``*_entry`` ones (what the API
+calls) first check that the shapes fit together.
 
     a<t> = tanh(Wax x<t> + Waa a<t-1> + ba)
     y<t> = softmax(Wya a<t> + by)
 """
 import numpy as np
 
-from ._jit import kernel
+from ._jit import entry_kernel, kernel
 from .activations import softmax_rows, tanh_range, workspace
 from .linalg import add_row_vector, column_sums, matmul, matmul_tn, to_time_major, transpose_into
 
@@ -119,3 +120,44 @@ def rnn_backward_course(da, a_next, a_prev, x, Waa, Wax, dz, dx, da0, dWax, dWaa
     """
     to_time_major(da, dz)
     rnn_backward(dz, a_next, a_prev, x, Waa, Wax, dx, da0, dWax, dWaa, dba.reshape(dba.shape[0]))
+
+
+@entry_kernel(3, 2, 2, 2, 2, 2, 2, 3, 3, 3)
+def rnn_forward_entry(x, a0, Wax, Waa, ba, Wya, by, x_seq, a_hist, y_out):
+    """:func:`rnn_forward_course` if the shapes fit together (returns True),
+    else False without running: ``x (n_x, m, T)``, ``a0 (n_a, m)``, weights
+    as the course's, every size at least 1; outputs as the caller allocates them."""
+    n_x, m, T = x.shape
+    n_a, n_y = Waa.shape[0], Wya.shape[0]
+    if min(n_x, m, T, n_a, n_y) < 1 or a0.shape != (n_a, m):
+        return False
+    if Wax.shape != (n_a, n_x) or Waa.shape != (n_a, n_a) or ba.shape != (n_a, 1):
+        return False
+    if Wya.shape != (n_y, n_a) or by.shape != (n_y, 1):
+        return False
+    if x_seq.shape != (T, m, n_x) or a_hist.shape != (T + 1, m, n_a) or y_out.shape != (T, m, n_y):
+        return False
+    rnn_forward_course(x, a0, Wax, Waa, ba, Wya, by, x_seq, a_hist, y_out)
+    return True
+
+
+@entry_kernel(3, 3, 3, 3, 2, 2, 3, 3, 2, 2, 2, 2)
+def rnn_backward_entry(da, a_next, a_prev, x, Waa, Wax, dz, dx, da0, dWax, dWaa, dba):
+    """:func:`rnn_backward_course` over the first ``T = da.shape[2]`` steps of
+    ``a_next``, ``a_prev`` (at least T steps of ``(m, n_a)``) and ``x`` (of
+    ``(m, n_x)``) if the shapes fit together (returns True), else False
+    without running.  ``dz (T, m, n_a)`` is scratch."""
+    n_a, m, T = da.shape
+    n_x = x.shape[2]
+    if min(n_a, m, T, n_x) < 1 or a_next.shape[0] < T or a_prev.shape[0] < T or x.shape[0] < T:
+        return False
+    if a_next.shape[1:] != (m, n_a) or a_prev.shape[1:] != (m, n_a) or x.shape[1] != m:
+        return False
+    if Waa.shape != (n_a, n_a) or Wax.shape != (n_a, n_x) or dz.shape != (T, m, n_a):
+        return False
+    if dx.shape != (T, m, n_x) or da0.shape != (m, n_a) or dWax.shape != (n_a, n_x):
+        return False
+    if dWaa.shape != (n_a, n_a) or dba.shape != (n_a, 1):
+        return False
+    rnn_backward_course(da, a_next[:T], a_prev[:T], x[:T], Waa, Wax, dz, dx, da0, dWax, dWaa, dba)
+    return True
