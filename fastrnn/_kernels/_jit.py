@@ -107,7 +107,7 @@ def contracting_kernel(func):
 ENTRY_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 
 
-class EntryKernel:
+class EntryKernel(dict):
     """A kernel the API calls with the caller's arrays as they are.
 
     ``entry[dtype]`` is the kernel compiled for one signature only: every
@@ -118,23 +118,18 @@ class EntryKernel:
     variant: the API tries the kernel first and checks and converts only
     when that fails.  Entry kernels check that the shapes fit together and
     return False when they do not, without writing anything; the API then
-    reports what is wrong.
+    reports what is wrong.  (A dict from dtype to the compiled kernel: the
+    lookup of a compiled one costs a dict lookup, not a Python call.)
     """
 
     def __init__(self, func, ndims):
+        super().__init__()
         self.py_func, self.ndims = func, ndims
         self.__doc__, self.__name__ = func.__doc__, func.__name__
         self._dispatcher = None
-        self._compiled = {}
         self._lock = threading.Lock()
 
-    def __getitem__(self, dtype):
-        try:
-            return self._compiled[dtype]
-        except KeyError:
-            return self._compile(dtype)
-
-    def _compile(self, dtype):
+    def __missing__(self, dtype):
         if dtype not in ENTRY_DTYPES:
             raise TypeError(f"{self.__name__} has no variant for dtype {dtype}")
         with self._lock:
@@ -146,8 +141,11 @@ class EntryKernel:
                 dispatcher.compile(tuple(types.Array(array, ndim, "C") for ndim in self.ndims))
             finally:
                 dispatcher.disable_compile(True)
-            self._compiled[np.dtype(dtype)] = dispatcher
+            self[np.dtype(dtype)] = dispatcher
         return dispatcher
+
+    def __repr__(self):
+        return f"<EntryKernel {self.__name__} compiled for {[str(d) for d in self]}>"
 
 
 def entry_kernel(*ndims):
