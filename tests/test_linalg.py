@@ -29,3 +29,22 @@ def test_to_time_major(shape):
     dst = np.full(shape[::-1], np.nan)
     linalg.to_time_major(src, dst)
     assert np.array_equal(dst, src.transpose(2, 1, 0))
+
+
+@pytest.mark.parametrize("k", [1, 3, 4, 5, 8, 11])
+def test_loop_products_sum_in_order(k):
+    """The loop paths (below BLAS_MIN_WORK, at least NARROW output columns) add
+    the terms in the order of the inner index, four at a time: the same
+    rounding as a plain sequential sum, bit for bit."""
+    rng = np.random.default_rng(k)
+    m, n = 3, 2 * linalg.NARROW + 1
+    a, b = rng.standard_normal((m, k)), rng.standard_normal((k, n))
+    want = np.zeros((m, n))
+    for p in range(k):
+        want = want + a[:, p:p + 1] * b[p]
+    out = np.full((m, n), np.nan)
+    linalg.matmul(a, b, out)
+    assert np.array_equal(out, want)
+    out = np.full((m, n), np.nan)
+    linalg.matmul_tn(np.ascontiguousarray(a.T), b, out)
+    assert np.array_equal(out, want)

@@ -42,11 +42,17 @@ def matmul(a, b, out):
                     total += a[i, p] * b[p, j]
                 out[i, j] = total
         return
+    k4 = k - k % 4
     for i in range(m):
         row = out[i]
         for j in range(n):
             row[j] = 0.0
-        for p in range(k):
+        for p in range(0, k4, 4):  # four rows of b a pass over the output row (the same sums in the same order)
+            a0, a1, a2, a3 = a[i, p], a[i, p + 1], a[i, p + 2], a[i, p + 3]
+            b0, b1, b2, b3 = b[p], b[p + 1], b[p + 2], b[p + 3]
+            for j in range(n):
+                row[j] = (((row[j] + a0 * b0[j]) + a1 * b1[j]) + a2 * b2[j]) + a3 * b3[j]
+        for p in range(k4, k):
             aip = a[i, p]
             brow = b[p]
             for j in range(n):
@@ -78,7 +84,15 @@ def matmul_tn(a, b, out):
         row = out[i]
         for j in range(n):
             row[j] = 0.0
-    for s in range(r):
+    r4 = r - r % 4
+    for s in range(0, r4, 4):  # four rows of a and b a pass over out (the same sums in the same order)
+        b0, b1, b2, b3 = b[s], b[s + 1], b[s + 2], b[s + 3]
+        for i in range(m):
+            a0, a1, a2, a3 = a[s, i], a[s + 1, i], a[s + 2, i], a[s + 3, i]
+            row = out[i]
+            for j in range(n):
+                row[j] = (((row[j] + a0 * b0[j]) + a1 * b1[j]) + a2 * b2[j]) + a3 * b3[j]
+    for s in range(r4, r):
         brow = b[s]
         for i in range(m):
             asi = a[s, i]
