@@ -11,8 +11,9 @@ into the part acting on ``a<t-1>`` (``Wa``) and on ``x<t>`` (``Wx``):
 
 ``gates (T, m, 4 n_a)`` keeps the activations f, i, cc, o of every step
 (columns ``[0:n_a]``, ``[n_a:2n_a]``, ``[2n_a:3n_a]``, ``[3n_a:4n_a]``).
-The ``*_course`` entry points take the course's layouts and per-gate
-parameters and stack and transpose them here.
+The ``*_entry`` kernels (what the API calls) take the course's layouts and
+per-gate parameters, check that the shapes fit together, and stack and
+transpose them here.
 """
 import numpy as np
 
@@ -180,9 +181,9 @@ def stack_gate_biases(bf, bi, bc, bo, b):
             b[k * n_a + j] = bk[j, 0]
 
 
-@kernel
-def lstm_forward_course(x, a0, c0, Wf, Wi, Wc, Wo, bf, bi, bc, bo, Wy, by, x_seq, a_hist, c_hist, gates, y_out):
-    """:func:`lstm_forward` from the course's layouts.
+@entry_kernel(3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3)
+def lstm_forward_entry(x, a0, c0, Wf, Wi, Wc, Wo, bf, bi, bc, bo, Wy, by, x_seq, a_hist, c_hist, gates, y_out):
+    """:func:`lstm_forward` from the course's layouts, if the shapes fit together.
 
     Parameters
     ----------
@@ -191,10 +192,27 @@ def lstm_forward_course(x, a0, c0, Wf, Wi, Wc, Wo, bf, bi, bc, bo, Wy, by, x_seq
     x_seq : (T, m, n_x) receives x in kernel layout (kept for the backward pass).
     a_hist, c_hist : (T + 1, m, n_a) receive a0, c0, then the states of every step.
     gates : (T, m, 4 n_a), y_out : (T, m, n_y) as :func:`lstm_forward`.
+
+    Returns
+    -------
+    bool : False, without running, unless these shapes fit together and every size is at least 1.
     """
     n_x, m, T = x.shape
-    n_a = a0.shape[0]
-    n_y = by.shape[0]
+    n_a, n_y = a0.shape[0], Wy.shape[0]
+    if min(n_x, m, T, n_a, n_y) < 1 or a0.shape != (n_a, m) or c0.shape != (n_a, m):
+        return False
+    for W in (Wf, Wi, Wc, Wo):
+        if W.shape != (n_a, n_a + n_x):
+            return False
+    for bias in (bf, bi, bc, bo):
+        if bias.shape != (n_a, 1):
+            return False
+    if Wy.shape != (n_y, n_a) or by.shape != (n_y, 1) or x_seq.shape != (T, m, n_x):
+        return False
+    if a_hist.shape != (T + 1, m, n_a) or c_hist.shape != (T + 1, m, n_a):
+        return False
+    if gates.shape != (T, m, 4 * n_a) or y_out.shape != (T, m, n_y):
+        return False
     dtype = x_seq.dtype
     to_time_major(x, x_seq)
     transpose_into(a0, a_hist[0])
@@ -212,68 +230,22 @@ def lstm_forward_course(x, a0, c0, Wf, Wi, Wc, Wo, bf, bi, bc, bo, Wy, by, x_seq
     transpose_into(Wy, WyT)
     lstm_forward(x_seq, a_hist[0], c_hist[0], WxT, WaT, b, WyT, by.reshape(n_y),
                  a_hist[1:], c_hist[1:], gates, y_out)
-
-
-@kernel
-def lstm_backward_course(da, dc_last, a_prev, c_next, c_prev, gates, x, Wf, Wi, Wc, Wo,
-                         da_seq, dgates, dx, da0, dc0, dW, db):
-    """:func:`lstm_backward` from the course's layout of ``da (n_a, m, T)`` and its per-gate weights.
-
-    ``da_seq (T, m, n_a)`` and ``dgates (T, m, 4 n_a)`` are scratch;
-    ``dW (4 n_a, n_a + n_x)`` receives ``[dWf; dWi; dWc; dWo]`` and
-    ``db (4 n_a, 1)`` the stacked bias gradients; the rest as :func:`lstm_backward`.
-    """
-    n_a = Wf.shape[0]
-    n_x = Wf.shape[1] - n_a
-    dtype = da_seq.dtype
-    to_time_major(da, da_seq)
-    Wa = np.empty((4 * n_a, n_a), dtype)
-    Wx = np.empty((4 * n_a, n_x), dtype)
-    stack_gate_weights(Wf, Wi, Wc, Wo, Wa, Wx)
-    dWa = np.empty((4 * n_a, n_a), dtype)
-    dWx = np.empty((4 * n_a, n_x), dtype)
-    lstm_backward(da_seq, dc_last, a_prev, c_next, c_prev, gates, x, Wa, Wx,
-                  dgates, dx, da0, dc0, dWa, dWx, db.reshape(4 * n_a))
-    for r in range(4 * n_a):
-        row = dW[r]
-        for j in range(n_a):
-            row[j] = dWa[r, j]
-        for j in range(n_x):
-            row[n_a + j] = dWx[r, j]
-
-
-@entry_kernel(3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3)
-def lstm_forward_entry(x, a0, c0, Wf, Wi, Wc, Wo, bf, bi, bc, bo, Wy, by, x_seq, a_hist, c_hist, gates, y_out):
-    """:func:`lstm_forward_course` if the shapes fit together (returns True),
-    else False without running: ``x (n_x, m, T)``, ``a0, c0 (n_a, m)``,
-    weights as the course's, every size at least 1; outputs as the caller
-    allocates them."""
-    n_x, m, T = x.shape
-    n_a, n_y = a0.shape[0], Wy.shape[0]
-    if min(n_x, m, T, n_a, n_y) < 1 or a0.shape != (n_a, m) or c0.shape != (n_a, m):
-        return False
-    for W in (Wf, Wi, Wc, Wo):
-        if W.shape != (n_a, n_a + n_x):
-            return False
-    for b in (bf, bi, bc, bo):
-        if b.shape != (n_a, 1):
-            return False
-    if Wy.shape != (n_y, n_a) or by.shape != (n_y, 1) or x_seq.shape != (T, m, n_x):
-        return False
-    if a_hist.shape != (T + 1, m, n_a) or c_hist.shape != (T + 1, m, n_a):
-        return False
-    if gates.shape != (T, m, 4 * n_a) or y_out.shape != (T, m, n_y):
-        return False
-    lstm_forward_course(x, a0, c0, Wf, Wi, Wc, Wo, bf, bi, bc, bo, Wy, by, x_seq, a_hist, c_hist, gates, y_out)
     return True
 
 
 @entry_kernel(3, 2, 3, 3, 3, 3, 3, 2, 2, 2, 2, 3, 3, 3, 2, 2, 2, 2)
 def lstm_backward_entry(da, dc_last, a_prev, c_next, c_prev, gates, x, Wf, Wi, Wc, Wo,
                         da_seq, dgates, dx, da0, dc0, dW, db):
-    """:func:`lstm_backward_course` over the first ``T = da.shape[2]`` steps of
-    the sequences (at least T steps each) if the shapes fit together
-    (returns True), else False without running."""
+    """:func:`lstm_backward` from the course's layout of ``da (n_a, m, T)`` and
+    its per-gate weights, if the shapes fit together.
+
+    The sequences (kernel layout) hold at least T steps (the first T are
+    used); ``da_seq (T, m, n_a)`` and ``dgates (T, m, 4 n_a)`` are scratch;
+    ``dW (4 n_a, n_a + n_x)`` receives ``[dWf; dWi; dWc; dWo]`` and
+    ``db (4 n_a, 1)`` the stacked bias gradients; the rest as
+    :func:`lstm_backward`.  Returns False, without running, unless the shapes
+    fit together.
+    """
     n_a, m, T = da.shape
     n_x = x.shape[2]
     if min(n_a, m, T, n_x) < 1 or dc_last.shape != (m, n_a):
@@ -292,6 +264,19 @@ def lstm_backward_entry(da, dc_last, a_prev, c_next, c_prev, gates, x, Wf, Wi, W
         return False
     if dW.shape != (4 * n_a, n_a + n_x) or db.shape != (4 * n_a, 1):
         return False
-    lstm_backward_course(da, dc_last, a_prev[:T], c_next[:T], c_prev[:T], gates[:T], x[:T], Wf, Wi, Wc, Wo,
-                         da_seq, dgates, dx, da0, dc0, dW, db)
+    dtype = da_seq.dtype
+    to_time_major(da, da_seq)
+    Wa = np.empty((4 * n_a, n_a), dtype)
+    Wx = np.empty((4 * n_a, n_x), dtype)
+    stack_gate_weights(Wf, Wi, Wc, Wo, Wa, Wx)
+    dWa = np.empty((4 * n_a, n_a), dtype)
+    dWx = np.empty((4 * n_a, n_x), dtype)
+    lstm_backward(da_seq, dc_last, a_prev[:T], c_next[:T], c_prev[:T], gates[:T], x[:T], Wa, Wx,
+                  dgates, dx, da0, dc0, dWa, dWx, db.reshape(4 * n_a))
+    for r in range(4 * n_a):
+        row = dW[r]
+        for j in range(n_a):
+            row[j] = dWa[r, j]
+        for j in range(n_x):
+            row[n_a + j] = dWx[r, j]
     return True

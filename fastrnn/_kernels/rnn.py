@@ -1,11 +1,11 @@
 """Basic RNN: fused forward recurrence and backpropagation through time.
 
 Layout: ``x (T, m, n_x)``, states ``(T, m, n_a)``, outputs ``(T, m, n_y)``;
-weights come transposed where the loop walks them row by row.  The ``*_course``
-entry points take the course's layouts (``x (n_x, m, T)``, weights as the
-course's, biases ``(n, 1)``) and make the kernel layouts themselves, so that
-the Python side only checks and allocates; the ``*_entry`` ones (what the API
-calls) first check that the shapes fit together.
+weights come transposed where the loop walks them row by row.  The ``*_entry``
+kernels (what the API calls) take the course's layouts (``x (n_x, m, T)``,
+weights as the course's, biases ``(n, 1)``), check that the shapes fit
+together and make the kernel layouts themselves, so that the Python side only
+allocates (and checks only what the entry kernels refuse).
 
     a<t> = tanh(Wax x<t> + Waa a<t-1> + ba)
     y<t> = softmax(Wya a<t> + by)
@@ -85,9 +85,9 @@ def rnn_backward(dz, a_next, a_prev, x, Waa, Wax, dx, da0, dWax, dWaa, dba):
     column_sums(dz2, dba)
 
 
-@kernel
-def rnn_forward_course(x, a0, Wax, Waa, ba, Wya, by, x_seq, a_hist, y_out):
-    """:func:`rnn_forward` from the course's layouts.
+@entry_kernel(3, 2, 2, 2, 2, 2, 2, 3, 3, 3)
+def rnn_forward_entry(x, a0, Wax, Waa, ba, Wya, by, x_seq, a_hist, y_out):
+    """:func:`rnn_forward` from the course's layouts, if the shapes fit together.
 
     Parameters
     ----------
@@ -96,37 +96,11 @@ def rnn_forward_course(x, a0, Wax, Waa, ba, Wya, by, x_seq, a_hist, y_out):
     x_seq : (T, m, n_x) receives x in kernel layout (kept for the backward pass).
     a_hist : (T + 1, m, n_a) receives a0, then a<1..T>.
     y_out : (T, m, n_y) receives the softmax outputs.
+
+    Returns
+    -------
+    bool : False, without running, unless these shapes fit together and every size is at least 1.
     """
-    n_x, m, T = x.shape
-    n_a = a0.shape[0]
-    n_y = by.shape[0]
-    to_time_major(x, x_seq)
-    transpose_into(a0, a_hist[0])
-    WaxT = np.empty((n_x, n_a), x_seq.dtype)
-    WaaT = np.empty((n_a, n_a), x_seq.dtype)
-    WyaT = np.empty((n_a, n_y), x_seq.dtype)
-    transpose_into(Wax, WaxT)
-    transpose_into(Waa, WaaT)
-    transpose_into(Wya, WyaT)
-    rnn_forward(x_seq, a_hist[0], WaxT, WaaT, ba.reshape(n_a), WyaT, by.reshape(n_y), a_hist[1:], y_out)
-
-
-@kernel
-def rnn_backward_course(da, a_next, a_prev, x, Waa, Wax, dz, dx, da0, dWax, dWaa, dba):
-    """:func:`rnn_backward` from the course's layout of ``da (n_a, m, T)``.
-
-    ``dz (T, m, n_a)`` is scratch; ``dba`` is ``(n_a, 1)``; the rest as
-    :func:`rnn_backward`.
-    """
-    to_time_major(da, dz)
-    rnn_backward(dz, a_next, a_prev, x, Waa, Wax, dx, da0, dWax, dWaa, dba.reshape(dba.shape[0]))
-
-
-@entry_kernel(3, 2, 2, 2, 2, 2, 2, 3, 3, 3)
-def rnn_forward_entry(x, a0, Wax, Waa, ba, Wya, by, x_seq, a_hist, y_out):
-    """:func:`rnn_forward_course` if the shapes fit together (returns True),
-    else False without running: ``x (n_x, m, T)``, ``a0 (n_a, m)``, weights
-    as the course's, every size at least 1; outputs as the caller allocates them."""
     n_x, m, T = x.shape
     n_a, n_y = Waa.shape[0], Wya.shape[0]
     if min(n_x, m, T, n_a, n_y) < 1 or a0.shape != (n_a, m):
@@ -137,16 +111,27 @@ def rnn_forward_entry(x, a0, Wax, Waa, ba, Wya, by, x_seq, a_hist, y_out):
         return False
     if x_seq.shape != (T, m, n_x) or a_hist.shape != (T + 1, m, n_a) or y_out.shape != (T, m, n_y):
         return False
-    rnn_forward_course(x, a0, Wax, Waa, ba, Wya, by, x_seq, a_hist, y_out)
+    to_time_major(x, x_seq)
+    transpose_into(a0, a_hist[0])
+    WaxT = np.empty((n_x, n_a), x_seq.dtype)
+    WaaT = np.empty((n_a, n_a), x_seq.dtype)
+    WyaT = np.empty((n_a, n_y), x_seq.dtype)
+    transpose_into(Wax, WaxT)
+    transpose_into(Waa, WaaT)
+    transpose_into(Wya, WyaT)
+    rnn_forward(x_seq, a_hist[0], WaxT, WaaT, ba.reshape(n_a), WyaT, by.reshape(n_y), a_hist[1:], y_out)
     return True
 
 
 @entry_kernel(3, 3, 3, 3, 2, 2, 3, 3, 2, 2, 2, 2)
 def rnn_backward_entry(da, a_next, a_prev, x, Waa, Wax, dz, dx, da0, dWax, dWaa, dba):
-    """:func:`rnn_backward_course` over the first ``T = da.shape[2]`` steps of
-    ``a_next``, ``a_prev`` (at least T steps of ``(m, n_a)``) and ``x`` (of
-    ``(m, n_x)``) if the shapes fit together (returns True), else False
-    without running.  ``dz (T, m, n_a)`` is scratch."""
+    """:func:`rnn_backward` from the course's layout of ``da (n_a, m, T)``, if the shapes fit together.
+
+    ``a_next``, ``a_prev (>= T, m, n_a)`` and ``x (>= T, m, n_x)`` hold at
+    least T steps (the first T are used); ``dz (T, m, n_a)`` is scratch;
+    ``dba`` is ``(n_a, 1)``; the rest as :func:`rnn_backward`.  Returns False,
+    without running, unless the shapes fit together.
+    """
     n_a, m, T = da.shape
     n_x = x.shape[2]
     if min(n_a, m, T, n_x) < 1 or a_next.shape[0] < T or a_prev.shape[0] < T or x.shape[0] < T:
@@ -159,5 +144,6 @@ def rnn_backward_entry(da, a_next, a_prev, x, Waa, Wax, dz, dx, da0, dWax, dWaa,
         return False
     if dWaa.shape != (n_a, n_a) or dba.shape != (n_a, 1):
         return False
-    rnn_backward_course(da, a_next[:T], a_prev[:T], x[:T], Waa, Wax, dz, dx, da0, dWax, dWaa, dba)
+    to_time_major(da, dz)
+    rnn_backward(dz, a_next[:T], a_prev[:T], x[:T], Waa, Wax, dx, da0, dWax, dWaa, dba.reshape(n_a))
     return True
