@@ -30,11 +30,12 @@ import os
 import time
 from collections import namedtuple
 from importlib import resources
+from operator import itemgetter
 
 import numpy as np
 
 from ._kernels import charmodel as _kernels
-from ._validate import Dims, read_parameters
+from ._validate import NOT_AS_GIVEN, Dims, read_parameters
 
 __all__ = [
     "softmax", "smooth", "get_initial_loss", "get_sample", "print_sample",
@@ -49,6 +50,8 @@ COURSE_CHARS = "\n" + "abcdefghijklmnopqrstuvwxyz"
 #: Keys and shapes of the char model's parameters.
 PARAMETERS = {"Wax": ("n_a", "n_x"), "Waa": ("n_a", "n_a"), "Wya": ("n_y", "n_a"),
               "b": ("n_a", 1), "by": ("n_y", 1)}
+#: ``parameters`` -> tuple of its arrays Wax, Waa, Wya, b, by (KeyError if one is missing).
+PARAMETER_ITEMS = itemgetter(*PARAMETERS)
 GRADIENT_KEYS = ("dWaa", "dWax", "dWya", "db", "dby")  # the order of the course's clip result
 #: The course's ``sample`` stops after this many characters (then adds a newline).
 MAX_SAMPLE_LENGTH = 50
@@ -386,6 +389,32 @@ def _draw_sample(run_kernel, char_to_ix, seed):
     return [int(i) for i in out[:count]]
 
 
+def _run_optimize(seqs, a0, arrays, learning_rate):
+    """The optimize kernel on ``seqs`` (inputs then targets, int64), ``a0
+    (n_a, 1)`` and the parameter ``arrays`` Wax, Waa, Wya, b, by as they are;
+    returns ``loss, gradients, a_last``, with loss -1.0 if the kernel refused
+    them (see :class:`~fastrnn._kernels._jit.EntryKernel`)."""
+    Wax, Waa, Wya, b, by = arrays
+    (n_a, n_x), n_y = Wax.shape, Wya.shape[0]
+    g = {"dWaa": np.empty((n_a, n_a)), "dWax": np.empty((n_a, n_x)), "dWya": np.empty((n_y, n_a)),
+         "db": np.empty((n_a, 1)), "dby": np.empty((n_y, 1))}
+    a_last = np.empty((n_a, 1))
+    loss = _kernels.optimize_entry[_F64](seqs, a0, Wax, Waa, Wya, b, by, learning_rate, 5.0,
+                                         g["dWax"], g["dWaa"], g["dWya"], g["db"], g["dby"], a_last)
+    return loss, g, a_last
+
+
+def _optimize_as_given(X, Y, a_prev, parameters, learning_rate):
+    """:func:`_run_optimize` on the caller's arguments with no checks in
+    Python: the kernel's dispatch checks the arrays' types and the kernel the
+    shapes and index ranges.  ``X`` must hold no literal -1 (only None means
+    no input) and be as long as ``Y``."""
+    if len(X) != len(Y) or -1 in X:
+        return -1.0, None, None
+    seqs = np.array([-1 if v is None else v for v in X] + list(Y))
+    return _run_optimize(seqs, a_prev, PARAMETER_ITEMS(parameters), learning_rate)
+
+
 def optimize(X, Y, a_prev, parameters, learning_rate=0.01):
     """One training step (compiled): forward, loss, BPTT, clip to [-5, 5], SGD.
 
@@ -397,16 +426,19 @@ def optimize(X, Y, a_prev, parameters, learning_rate=0.01):
     gradients : dict ``dWaa, dWax, dWya, db, dby`` (clipped).
     a_last : (n_a, 1) the state after the last character.
     """
-    w = _Working(parameters, inplace=True)
-    n_a, n_x, n_y = w.n_a, w.n_x, w.n_y
-    seqs = _sequences(X, Y, n_x, n_y)
-    a0 = _as_state("a_prev", a_prev, n_a)
-    g = {"dWaa": np.empty((n_a, n_a)), "dWax": np.empty((n_a, n_x)), "dWya": np.empty((n_y, n_a)),
-         "db": np.empty((n_a, 1)), "dby": np.empty((n_y, 1))}
-    a_last = np.empty((n_a, 1))
-    loss = _kernels.optimize_one(seqs, a0, *w.arrays, float(learning_rate), 5.0,
-                                 g["dWax"], g["dWaa"], g["dWya"], g["db"], g["dby"], a_last)
-    w.write_back()
+    try:  # plain arrays and lists of ints run as they are
+        loss, g, a_last = _optimize_as_given(X, Y, a_prev, parameters, float(learning_rate))
+    except NOT_AS_GIVEN:
+        loss = -1.0
+    if loss < 0.0:  # arrays to convert, or an error to report
+        w = _Working(parameters, inplace=True)
+        n_a, n_x, n_y = w.n_a, w.n_x, w.n_y
+        seqs = _sequences(X, Y, n_x, n_y)
+        a0 = _as_state("a_prev", a_prev, n_a)
+        loss, g, a_last = _run_optimize(seqs, a0, w.arrays, float(learning_rate))
+        if loss < 0.0:
+            raise RuntimeError("fastrnn internal error: optimize's kernel refused checked arguments")
+        w.write_back()
     return np.float64(loss), g, a_last
 
 

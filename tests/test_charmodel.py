@@ -234,8 +234,13 @@ def test_helpers():
     ([None, "a"], [1, 2], TypeError, "X must be a list"),
 ])
 def test_optimize_rejects_bad_sequences(X, Y, error, words):
+    """The errors of the checks, and nothing updated (the kernel, tried first, refuses before writing)."""
+    parameters = random_parameters()
+    before = copy_of(parameters)
     with pytest.raises(error, match=words.replace("[", r"\[").replace("]", r"\]")):
-        fr.optimize(X, Y, np.zeros((7, 1)), random_parameters())
+        fr.optimize(X, Y, np.zeros((7, 1)), parameters)
+    for key in parameters:
+        np.testing.assert_array_equal(parameters[key], before[key])
 
 
 def test_bad_parameters_and_state():

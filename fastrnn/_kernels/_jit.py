@@ -112,7 +112,8 @@ class EntryKernel(dict):
 
     ``entry[dtype]`` is the kernel compiled for one signature only: every
     argument a C-contiguous, writeable array of ``dtype`` (float64 or
-    float32) with the number of dimensions given to :func:`entry_kernel`.
+    float32) with the number of dimensions given to :func:`entry_kernel`
+    (or of the numba type given there instead, e.g. ``int64[::1]``).
     Arguments of any other type (a Fortran-ordered, read-only, strided,
     integer or mixed-dtype array) raise TypeError instead of compiling a
     variant: the API tries the kernel first and checks and converts only
@@ -122,9 +123,9 @@ class EntryKernel(dict):
     lookup of a compiled one costs a dict lookup, not a Python call.)
     """
 
-    def __init__(self, func, ndims):
+    def __init__(self, func, args):
         super().__init__()
-        self.py_func, self.ndims = func, ndims
+        self.py_func, self.args = func, args
         self.__doc__, self.__name__ = func.__doc__, func.__name__
         self._dispatcher = None
         self._lock = threading.Lock()
@@ -138,7 +139,8 @@ class EntryKernel(dict):
             dispatcher, array = self._dispatcher, from_dtype(np.dtype(dtype))
             dispatcher.disable_compile(False)
             try:
-                dispatcher.compile(tuple(types.Array(array, ndim, "C") for ndim in self.ndims))
+                dispatcher.compile(tuple(types.Array(array, arg, "C") if isinstance(arg, int) else arg
+                                         for arg in self.args))
             finally:
                 dispatcher.disable_compile(True)
             self[np.dtype(dtype)] = dispatcher
@@ -148,6 +150,8 @@ class EntryKernel(dict):
         return f"<EntryKernel {self.__name__} compiled for {[str(d) for d in self]}>"
 
 
-def entry_kernel(*ndims):
-    """Make an :class:`EntryKernel` of a function of arrays with ``ndims`` dimensions."""
-    return lambda func: EntryKernel(func, ndims)
+def entry_kernel(*args):
+    """Make an :class:`EntryKernel` of a function; ``args`` gives each argument's
+    type: an int for an array of the entry's dtype with that many dimensions,
+    else a numba type."""
+    return lambda func: EntryKernel(func, args)

@@ -21,8 +21,9 @@ order, and clipped and applied while the row is in cache
 of SGD instead of once per character.  Scratch comes from :func:`workspace`.
 """
 import numpy as np
+from numba import types
 
-from ._jit import contracting_kernel, kernel, reassociating_kernel
+from ._jit import contracting_kernel, entry_kernel, kernel, reassociating_kernel
 from .activations import exp_range, tanh_range
 from .activations import workspace as activation_workspace
 
@@ -317,16 +318,31 @@ def sgd_step(xs, ys, a0, Wax, Waa, Wya, b, by, dWax, dWaa, dWya, db, dby, lr, ma
     return loss
 
 
-@kernel
-def optimize_one(seqs, a0, Wax, Waa, Wya, b, by, lr, max_value, dWax, dWaa, dWya, db, dby, a_last):
-    """One :func:`sgd_step` on the caller's arrays, in the course's shapes.
+@entry_kernel(types.int64[::1], 2, 2, 2, 2, 2, 2, types.float64, types.float64, 2, 2, 2, 2, 2, 2)
+def optimize_entry(seqs, a0, Wax, Waa, Wya, b, by, lr, max_value, dWax, dWaa, dWya, db, dby, a_last):
+    """One :func:`sgd_step` on the caller's arrays, in the course's shapes, if they fit together.
 
-    ``seqs (2 T,)`` holds the inputs, then the targets; ``a0``, ``b``,
-    ``db``, ``a_last`` are ``(n_a, 1)``, ``by``, ``dby`` ``(n_y, 1)``;
-    ``a_last`` receives the last state.
+    ``seqs (2 T,)`` holds the inputs (``-1`` for no input), then the
+    targets; ``a0``, ``b``, ``db``, ``a_last`` are ``(n_a, 1)``, ``by``,
+    ``dby`` ``(n_y, 1)``, the weights and their gradients as the course's;
+    ``a_last`` receives the last state.  Returns the loss, or -1.0 without
+    running (nothing written) unless the shapes fit together and every index
+    is in range.
     """
-    n_a, n_y = b.shape[0], by.shape[0]
+    n_a, n_x = Wax.shape
+    n_y = Wya.shape[0]
     T = seqs.shape[0] // 2
+    if n_a < 1 or n_x < 1 or n_y < 1 or T < 1 or seqs.shape[0] != 2 * T:
+        return -1.0
+    if Waa.shape != (n_a, n_a) or Wya.shape != (n_y, n_a) or b.shape != (n_a, 1) or by.shape != (n_y, 1):
+        return -1.0
+    if a0.shape != (n_a, 1) or a_last.shape != (n_a, 1) or dWax.shape != (n_a, n_x):
+        return -1.0
+    if dWaa.shape != (n_a, n_a) or dWya.shape != (n_y, n_a) or db.shape != (n_a, 1) or dby.shape != (n_y, 1):
+        return -1.0
+    for t in range(T):
+        if seqs[t] < -1 or seqs[t] >= n_x or seqs[T + t] < 0 or seqs[T + t] >= n_y:
+            return -1.0
     work = workspace(n_a, n_y, T)
     loss = sgd_step(seqs[:T], seqs[T:], a0.reshape(n_a), Wax, Waa, Wya, b.reshape(n_a), by.reshape(n_y),
                     dWax, dWaa, dWya, db.reshape(n_a), dby.reshape(n_y), lr, max_value, work)
