@@ -135,19 +135,9 @@ def converted(arrays, dtype):
     return [kernel_array(a, dtype) for a in arrays]
 
 
-def time_major(seq, dtype):
-    """Course layout ``(n, m, T)`` -> contiguous kernel layout ``(T, m, n)``."""
-    return kernel_array(seq.transpose(2, 1, 0), dtype)
-
-
 def step_major(arr2d, dtype):
     """Course layout ``(n, m)`` -> contiguous kernel layout ``(1, m, n)``."""
     return kernel_array(arr2d.T[np.newaxis], dtype)
-
-
-def column(arr, dtype):
-    """Bias ``(n, 1)`` -> contiguous ``(n,)``."""
-    return kernel_array(arr.reshape(-1), dtype)
 
 
 def split_caches(caches, producer):

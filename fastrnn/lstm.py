@@ -54,16 +54,17 @@ def _run_forward(x, a0, c0, params):
     :class:`~fastrnn._kernels._jit.EntryKernel`); raises one of NOT_AS_GIVEN
     for arguments that are not even arrays of the right dimensions.
     """
-    run = _kernels.lstm_forward_entry[x.dtype]
+    dtype = x.dtype
+    run = _kernels.lstm_forward_entry[dtype]
     n_x, m, T = x.shape
     n_a, n_y = a0.shape[0], params[8].shape[0]
     if c0 is None:
-        c0 = np.zeros((n_a, m), x.dtype)
-    x_seq = np.empty((T, m, n_x), x.dtype)
-    a_hist = np.empty((T + 1, m, n_a), x.dtype)
-    c_hist = np.empty((T + 1, m, n_a), x.dtype)
-    gates = np.empty((T, m, 4 * n_a), x.dtype)
-    y = np.empty((T, m, n_y), x.dtype)
+        c0 = np.zeros((n_a, m), dtype)
+    x_seq = np.empty((T, m, n_x), dtype)
+    a_hist = np.empty((T + 1, m, n_a), dtype)
+    c_hist = np.empty((T + 1, m, n_a), dtype)
+    gates = np.empty((T, m, 4 * n_a), dtype)
+    y = np.empty((T, m, n_y), dtype)
     if run(x, a0, c0, *params, x_seq, a_hist, c_hist, gates, y):
         return x_seq, a_hist, c_hist, gates, y
     return None

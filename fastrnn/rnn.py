@@ -44,12 +44,13 @@ def _run_forward(x, a0, params):
     :class:`~fastrnn._kernels._jit.EntryKernel`); raises one of NOT_AS_GIVEN
     for arguments that are not even arrays of the right dimensions.
     """
-    run = _kernels.rnn_forward_entry[x.dtype]
+    dtype = x.dtype
+    run = _kernels.rnn_forward_entry[dtype]
     n_x, m, T = x.shape
     n_a, n_y = a0.shape[0], params[3].shape[0]
-    x_seq = np.empty((T, m, n_x), x.dtype)
-    a_hist = np.empty((T + 1, m, n_a), x.dtype)
-    y = np.empty((T, m, n_y), x.dtype)
+    x_seq = np.empty((T, m, n_x), dtype)
+    a_hist = np.empty((T + 1, m, n_a), dtype)
+    y = np.empty((T, m, n_y), dtype)
     if run(x, a0, *params, x_seq, a_hist, y):
         return x_seq, a_hist, y
     return None
@@ -63,15 +64,16 @@ def _run_backward(da, a_next, a_prev, x_seq, Waa, Wax):
     Returns the gradients dict of :func:`rnn_backward`, or None as
     :func:`_run_forward`.
     """
-    run = _kernels.rnn_backward_entry[da.dtype]
+    dtype = da.dtype
+    run = _kernels.rnn_backward_entry[dtype]
     n_a, m, T = da.shape
     n_x = x_seq.shape[2]
-    dx = np.empty((T, m, n_x), da.dtype)
-    da0 = np.empty((m, n_a), da.dtype)
-    dWax = np.empty((n_a, n_x), da.dtype)
-    dWaa = np.empty((n_a, n_a), da.dtype)
-    dba = np.empty((n_a, 1), da.dtype)
-    if run(da, a_next, a_prev, x_seq, Waa, Wax, scratch("rnn dz", (T, m, n_a), da.dtype),
+    dx = np.empty((T, m, n_x), dtype)
+    da0 = np.empty((m, n_a), dtype)
+    dWax = np.empty((n_a, n_x), dtype)
+    dWaa = np.empty((n_a, n_a), dtype)
+    dba = np.empty((n_a, 1), dtype)
+    if run(da, a_next, a_prev, x_seq, Waa, Wax, scratch("rnn dz", (T, m, n_a), dtype),
            dx, da0, dWax, dWaa, dba):
         return {"dx": dx.T, "da0": da0.T, "dWax": dWax, "dWaa": dWaa, "dba": dba}
     return None
