@@ -31,13 +31,15 @@ def test_to_time_major(shape):
     assert np.array_equal(dst, src.transpose(2, 1, 0))
 
 
+@pytest.mark.parametrize("n", [2, 2 * linalg.NARROW + 1])
 @pytest.mark.parametrize("k", [1, 3, 4, 5, 8, 11])
-def test_loop_products_sum_in_order(k):
-    """The loop paths (below BLAS_MIN_WORK, at least NARROW output columns) add
-    the terms in the order of the inner index, four at a time: the same
-    rounding as a plain sequential sum, bit for bit."""
+def test_loop_products_sum_in_order(k, n):
+    """The loop paths (below BLAS_MIN_WORK; row updates from NARROW output
+    columns on, dot products four rows at a time below) add the terms in the
+    order of the inner index: the same rounding as a plain sequential sum,
+    bit for bit.  So does column_sums."""
     rng = np.random.default_rng(k)
-    m, n = 3, 2 * linalg.NARROW + 1
+    m = 6  # a block of four rows and a remainder
     a, b = rng.standard_normal((m, k)), rng.standard_normal((k, n))
     want = np.zeros((m, n))
     for p in range(k):
@@ -48,3 +50,9 @@ def test_loop_products_sum_in_order(k):
     out = np.full((m, n), np.nan)
     linalg.matmul_tn(np.ascontiguousarray(a.T), b, out)
     assert np.array_equal(out, want)
+    sums = np.full(n, np.nan)
+    linalg.column_sums(b, sums)
+    want = np.zeros(n)
+    for row in b:
+        want = want + row
+    assert np.array_equal(sums, want)

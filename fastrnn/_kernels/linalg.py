@@ -34,8 +34,19 @@ def matmul(a, b, out):
     if m * k * n >= BLAS_MIN_WORK:
         np.dot(a, b, out)
         return
-    if n < NARROW:  # a few output columns: one short dot product each
-        for i in range(m):
+    if n < NARROW:  # a few output columns: one short dot product each, four rows at a time
+        m4 = m - m % 4
+        for i in range(0, m4, 4):
+            for j in range(n):
+                t0 = t1 = t2 = t3 = 0.0
+                for p in range(k):
+                    bpj = b[p, j]
+                    t0 += a[i, p] * bpj
+                    t1 += a[i + 1, p] * bpj
+                    t2 += a[i + 2, p] * bpj
+                    t3 += a[i + 3, p] * bpj
+                out[i, j], out[i + 1, j], out[i + 2, j], out[i + 3, j] = t0, t1, t2, t3
+        for i in range(m4, m):
             for j in range(n):
                 total = 0.0
                 for p in range(k):
@@ -72,8 +83,19 @@ def matmul_tn(a, b, out):
         else:
             np.dot(a.T, b, out)
         return
-    if n < NARROW_TN:
-        for i in range(m):
+    if n < NARROW_TN:  # one dot product per output, four rows of out at a time
+        m4 = m - m % 4
+        for i in range(0, m4, 4):
+            for j in range(n):
+                t0 = t1 = t2 = t3 = 0.0
+                for s in range(r):
+                    bsj = b[s, j]
+                    t0 += a[s, i] * bsj
+                    t1 += a[s, i + 1] * bsj
+                    t2 += a[s, i + 2] * bsj
+                    t3 += a[s, i + 3] * bsj
+                out[i, j], out[i + 1, j], out[i + 2, j], out[i + 3, j] = t0, t1, t2, t3
+        for i in range(m4, m):
             for j in range(n):
                 total = 0.0
                 for s in range(r):
@@ -103,12 +125,18 @@ def matmul_tn(a, b, out):
 
 @kernel
 def column_sums(a, out):
-    """``out = a.sum(axis=0)`` for ``a (r, n)``, ``out (n,)``."""
-    for j in range(a.shape[1]):
+    """``out = a.sum(axis=0)`` for ``a (r, n)``, ``out (n,)``, adding the rows in order."""
+    r, n = a.shape
+    for j in range(n):
         out[j] = 0.0
-    for s in range(a.shape[0]):
+    r4 = r - r % 4
+    for s in range(0, r4, 4):  # four rows a pass over out (the same sums in the same order)
+        a0, a1, a2, a3 = a[s], a[s + 1], a[s + 2], a[s + 3]
+        for j in range(n):
+            out[j] = (((out[j] + a0[j]) + a1[j]) + a2[j]) + a3[j]
+    for s in range(r4, r):
         row = a[s]
-        for j in range(a.shape[1]):
+        for j in range(n):
             out[j] += row[j]
 
 
