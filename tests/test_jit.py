@@ -21,6 +21,33 @@ def test_flushes_every_kernel_once_when_the_sources_changed(tmp_path, monkeypatc
     assert (tmp_path / _jit.STAMP_NAME).read_text().strip() == "new-digest"
 
 
+def test_a_stale_stamp_removes_the_cache_files_of_every_kernel_module(tmp_path, monkeypatch):
+    """Also of kernels no dispatcher exists for yet in this process (entry
+    kernels compile on first use; a process may import only some modules)."""
+    monkeypatch.setattr(_jit, "_stale_dirs", {})
+    (tmp_path / _jit.STAMP_NAME).write_text("old-digest\n")
+    ours = ["rnn.rnn_forward_entry-88.py311.nbi", "rnn.rnn_forward_entry-88.py311.1.nbc",
+            "activations.tanh_range-120.py311.nbi"]
+    theirs = ["mymodule.f-3.py311.nbi", "notes.txt"]
+    for name in ours + theirs:
+        (tmp_path / name).write_text("x")
+    assert _jit.flush_if_stale(FakeCache(tmp_path), "new-digest")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(theirs + [_jit.STAMP_NAME])
+    assert {"rnn", "activations", "lstm", "charmodel"} <= _jit.KERNEL_MODULES
+
+
+def test_importing_the_kernels_package_imports_every_kernel_module():
+    import subprocess
+    import sys
+
+    modules = sorted(m for m in _jit.KERNEL_MODULES if not m.startswith("_"))
+    probe = ("import sys, fastrnn._kernels; "
+             f"print(all('fastrnn._kernels.' + m in sys.modules for m in {modules!r}))")
+    assert len(modules) >= 6
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True).stdout.strip() == "True"
+
+
 def test_keeps_a_cache_whose_stamp_matches(tmp_path, monkeypatch):
     monkeypatch.setattr(_jit, "_stale_dirs", {})
     (tmp_path / _jit.STAMP_NAME).write_text("same\n")

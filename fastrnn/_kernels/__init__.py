@@ -6,8 +6,8 @@ works on time-major buffers ``(T, m, n)`` so that each time step is one
 contiguous ``(m, n)`` block, and writes into output arrays its caller
 allocated.
 
-Every kernel module is imported here, so that a stale disk cache (see
-:data:`._jit.SOURCES_DIGEST`) is flushed for all of them at once.
+Every kernel module is imported here (a stale disk cache, see
+:data:`._jit.SOURCES_DIGEST`, is removed for all of them at once in any case).
 """
 import os
 
@@ -23,6 +23,6 @@ import os
 # loads from the cache; a value set by the user wins.
 os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "18")
 
-from . import activations  # noqa: E402, charmodel, charmodel_lstm, linalg, lstm, rnn
+from . import activations, charmodel, charmodel_lstm, linalg, lstm, rnn  # noqa: E402
 
 __all__ = ["activations", "charmodel", "charmodel_lstm", "linalg", "lstm", "rnn"]

@@ -22,19 +22,40 @@ _OPTIONS = dict(
 #: from other files: after an edit of ``activations.py`` a cached
 #: ``rnn_forward`` would go on running the old ``tanh_range`` (seen here: a
 #: stale cache made a kernel 1.7x slower).  A stamp file beside the cache
-#: holds this digest; when it differs, every kernel's cache is flushed once.
-SOURCES_DIGEST = hashlib.sha256(
-    b"".join(p.read_bytes() for p in sorted(Path(__file__).parent.glob("*.py")))).hexdigest()
+#: holds this digest; when it differs, the cache files of every kernel module
+#: are deleted once, loaded or not (an entry kernel compiles only on first
+#: use, and a process may import only some modules: flushing just the
+#: dispatchers that exist would leave the others' stale files, and seen here
+#: an ``rnn_forward_entry`` from before an ``activations.py`` edit ran 35% slower).
+_SOURCES = sorted(Path(__file__).parent.glob("*.py"))
+SOURCES_DIGEST = hashlib.sha256(b"".join(p.read_bytes() for p in _SOURCES)).hexdigest()
+#: Module names whose cache files (``<module>.<function>-<line>.py<version>.nbi/.nbc``) are ours.
+KERNEL_MODULES = frozenset(p.stem for p in _SOURCES)
 STAMP_NAME = "fastrnn-kernels.sha256"
 _stale_dirs = {}  # cache directory -> whether its entries predate SOURCES_DIGEST
+
+
+def remove_cache_files(path, modules=KERNEL_MODULES):
+    """Delete numba's index and data files of the kernels of ``modules`` in ``path``."""
+    try:
+        names = os.listdir(path)
+    except OSError:
+        return
+    for name in names:
+        if name.endswith((".nbi", ".nbc")) and name.split(".", 1)[0] in modules:
+            try:
+                os.remove(os.path.join(path, name))
+            except OSError:
+                pass  # removed by a concurrent process, or not ours to remove
 
 
 def flush_if_stale(cache, digest=SOURCES_DIGEST):
     """Flush ``cache`` (a numba function cache) if its directory's stamp is not ``digest``.
 
-    The first call for a directory reads the stamp and writes the new one;
-    later calls in the same process reuse that verdict.  Returns whether the
-    cache was flushed.
+    The first call for a directory reads the stamp; if it is stale, deletes
+    every kernel module's cache files there and writes the new stamp.  Later
+    calls in the same process reuse that verdict (and flush their own
+    dispatcher's index).  Returns whether the cache was stale.
     """
     path = getattr(cache, "cache_path", None)
     if path is None:
@@ -48,6 +69,7 @@ def flush_if_stale(cache, digest=SOURCES_DIGEST):
             stale = True
         _stale_dirs[path] = stale
         if stale:
+            remove_cache_files(path)
             try:
                 os.makedirs(path, exist_ok=True)
                 with open(stamp, "w") as f:
