@@ -25,14 +25,13 @@ from numba import types
 
 from ._jit import contracting_kernel, entry_kernel, kernel, reassociating_kernel
 from .activations import exp_range, tanh_range
-from .activations import workspace as activation_workspace
 
 
 @kernel
 def workspace(n_a, n_y, T_max):
     """Scratch for :func:`sgd_step`, carved from one allocation: a_hist
     (T_max+1, n_a), probs (T_max, n_y), dys (T_max, n_y), das (T_max, n_a),
-    da_next (n_a,), and the activation workspace."""
+    da_next (n_a,)."""
     sizes = ((T_max + 1) * n_a, T_max * n_y, T_max * n_y, T_max * n_a, n_a)
     buf = np.empty(sizes[0] + sizes[1] + sizes[2] + sizes[3] + sizes[4])
     views = []
@@ -41,7 +40,7 @@ def workspace(n_a, n_y, T_max):
         views.append(buf[start:start + size])
         start += size
     return (views[0].reshape(T_max + 1, n_a), views[1].reshape(T_max, n_y), views[2].reshape(T_max, n_y),
-            views[3].reshape(T_max, n_a), views[4], activation_workspace())
+            views[3].reshape(T_max, n_a), views[4])
 
 
 @reassociating_kernel
@@ -98,7 +97,7 @@ def add_vector_matrix(v, M, out):
 
 
 @kernel
-def softmax_inplace(z, ws):
+def softmax_inplace(z):
     """``z = exp(z - max z) / sum`` over a 1-D contiguous ``z``."""
     top = z[0]
     for k in range(1, z.shape[0]):
@@ -106,7 +105,7 @@ def softmax_inplace(z, ws):
             top = z[k]
     for k in range(z.shape[0]):
         z[k] = z[k] - top
-    exp_range(z, 0, z.shape[0], 1.0, ws)
+    exp_range(z, 0, z.shape[0], 1.0)
     total = 0.0
     for k in range(z.shape[0]):
         total += z[k]
@@ -115,7 +114,7 @@ def softmax_inplace(z, ws):
 
 
 @kernel
-def cell_step(k, a_prev, Wax, Waa, b, Wya, by, a, p, ws):
+def cell_step(k, a_prev, Wax, Waa, b, Wya, by, a, p):
     """One step: ``a = tanh(Wax[:, k] + Waa a_prev + b)`` (no input term for ``k < 0``),
     ``p = softmax(Wya a + by)``."""
     n_a = a.shape[0]
@@ -126,15 +125,15 @@ def cell_step(k, a_prev, Wax, Waa, b, Wya, by, a, p, ws):
     else:
         for i in range(n_a):
             a[i] = a[i] + b[i]
-    tanh_range(a, 0, n_a, ws)
+    tanh_range(a, 0, n_a)
     dot_rows(Wya, a, p)
     for c in range(p.shape[0]):
         p[c] += by[c]
-    softmax_inplace(p, ws)
+    softmax_inplace(p)
 
 
 @kernel
-def forward_pass(xs, ys, Wax, Waa, Wya, b, by, a_hist, probs, ws):
+def forward_pass(xs, ys, Wax, Waa, Wya, b, by, a_hist, probs):
     """The course's ``rnn_forward`` over one example; returns the loss.
 
     ``a_hist[0]`` holds a0 on entry; ``a_hist[t + 1]`` receives a<t> and
@@ -142,7 +141,7 @@ def forward_pass(xs, ys, Wax, Waa, Wya, b, by, a_hist, probs, ws):
     """
     loss = 0.0
     for t in range(xs.shape[0]):
-        cell_step(xs[t], a_hist[t], Wax, Waa, b, Wya, by, a_hist[t + 1], probs[t], ws)
+        cell_step(xs[t], a_hist[t], Wax, Waa, b, Wya, by, a_hist[t + 1], probs[t])
         loss -= np.log(probs[t, ys[t]])
     return loss
 
@@ -288,7 +287,7 @@ def weight_gradients(xs, a_hist, dys, das, dWax, dWaa, dWya, db, dby,
 def forward_loss(xs, ys, a0, Wax, Waa, Wya, b, by, a_hist, probs):
     """:func:`forward_pass` (``a_hist[0]`` is set from ``a0``)."""
     a_hist[0, :] = a0
-    return forward_pass(xs, ys, Wax, Waa, Wya, b, by, a_hist, probs, activation_workspace())
+    return forward_pass(xs, ys, Wax, Waa, Wya, b, by, a_hist, probs)
 
 
 @kernel
@@ -309,9 +308,9 @@ def sgd_step(xs, ys, a0, Wax, Waa, Wya, b, by, dWax, dWaa, dWya, db, dby, lr, ma
 
     Returns the loss; ``work[0][len(xs)]`` is the last hidden state.
     """
-    a_hist, probs, dys, das, da_next, ws = work
+    a_hist, probs, dys, das, da_next = work
     a_hist[0, :] = a0
-    loss = forward_pass(xs, ys, Wax, Waa, Wya, b, by, a_hist, probs, ws)
+    loss = forward_pass(xs, ys, Wax, Waa, Wya, b, by, a_hist, probs)
     backward_pass(xs, ys, Waa, Wya, a_hist, probs, dys, das, da_next, False)
     weight_gradients(xs, a_hist, dys, das, dWax, dWaa, dWya, db, dby,
                      True, Wax, Waa, Wya, b, by, lr, max_value)
@@ -439,7 +438,6 @@ def sample(Wax, Waa, Wya, b, by, newline, seed, max_length, out):
     """
     n_a = Waa.shape[0]
     n_y = by.shape[0]
-    ws = activation_workspace()
     a_prev = np.zeros(n_a)
     a = np.empty(n_a)
     p = np.empty(n_y)
@@ -447,7 +445,7 @@ def sample(Wax, Waa, Wya, b, by, newline, seed, max_length, out):
     idx = -1
     count = 0
     while idx != newline and count != max_length:
-        cell_step(idx, a_prev, Wax, Waa, b, Wya, by, a, p, ws)
+        cell_step(idx, a_prev, Wax, Waa, b, Wya, by, a, p)
         idx = draw_index(p, cdf, seed + 2 * count)
         if idx < 0:
             return -1

@@ -18,7 +18,7 @@ transpose them here.
 import numpy as np
 
 from ._jit import entry_kernel, kernel
-from .activations import sigmoid_range, softmax_rows, tanh_range, workspace
+from .activations import sigmoid_range, softmax_rows, tanh_range
 from .linalg import add_row_vector, column_sums, matmul, matmul_tn, to_time_major, transpose_into
 
 #: Gate values per block of rows in :func:`lstm_forward` (64 KiB of float64).
@@ -46,7 +46,6 @@ def lstm_forward(x, a0, c0, WxT, WaT, b, WyT, by, a_out, c_out, gates, y_out):
     n_y = by.shape[0]
     matmul(x.reshape(T * m, n_x), WxT, gates.reshape(T * m, n_g))
     recur = np.empty((m, n_g), gates.dtype)
-    ws = workspace()
     # The gate activations of a step go through a gate-major scratch (f, i |
     # cc | o blocks contiguous: 3 activation calls) a block of rows at a time,
     # small enough to stay in cache (a whole step is 1 MB at the large shape).
@@ -73,9 +72,9 @@ def lstm_forward(x, a0, c0, WxT, WaT, b, WyT, by, a_out, c_out, gates, y_out):
                     for j in range(n_a):
                         col = k * n_a + j
                         pki[j] = (gi[col] + ri[col]) + b[col]
-            sigmoid_range(scratch, 0, 2 * block, ws)  # f, i
-            tanh_range(scratch, 2 * block, 3 * block, ws)  # cc
-            sigmoid_range(scratch, 3 * block, 4 * block, ws)  # o
+            sigmoid_range(scratch, 0, 2 * block)  # f, i
+            tanh_range(scratch, 2 * block, 3 * block)  # cc
+            sigmoid_range(scratch, 3 * block, 4 * block)  # o
             for k in range(4):
                 pk = pre[k]
                 for i in range(i0, i1):
@@ -91,7 +90,7 @@ def lstm_forward(x, a0, c0, WxT, WaT, b, WyT, by, a_out, c_out, gates, y_out):
                     ct[j] = c
                     at[j] = c
             start = (t * m + i0) * n_a
-            tanh_range(a_flat, start, start + block, ws)
+            tanh_range(a_flat, start, start + block)
             for i in range(i0, i1):
                 o, at = pre[3, i - i0], a_t[i]
                 for j in range(n_a):
@@ -99,7 +98,7 @@ def lstm_forward(x, a0, c0, WxT, WaT, b, WyT, by, a_out, c_out, gates, y_out):
     y2 = y_out.reshape(T * m, n_y)
     matmul(a_out.reshape(T * m, n_a), WyT, y2)
     add_row_vector(y2, by)
-    softmax_rows(y2, ws)
+    softmax_rows(y2)
 
 
 @kernel
@@ -126,13 +125,12 @@ def lstm_backward(da, dc_last, a_prev, c_next, c_prev, gates, x, Wa, Wx,
     carry_a[:] = 0.0
     carry_c = dc0
     carry_c[:] = dc_last
-    ws = workspace()
     tanh_c = np.empty(m * n_a, da.dtype)
     for t in range(T - 1, -1, -1):
         g = gates[t]
         dg = dgates[t]
         tanh_c[:] = c_next[t].reshape(m * n_a)
-        tanh_range(tanh_c, 0, m * n_a, ws)
+        tanh_range(tanh_c, 0, m * n_a)
         for i in range(m):
             for j in range(n_a):
                 ft = g[i, j]

@@ -13,7 +13,7 @@ allocates (and checks only what the entry kernels refuse).
 import numpy as np
 
 from ._jit import entry_kernel, kernel
-from .activations import softmax_rows, tanh_range, workspace
+from .activations import softmax_rows, tanh_range
 from .linalg import add_row_vector, column_sums, matmul, matmul_tn, to_time_major, transpose_into
 
 
@@ -37,7 +37,6 @@ def rnn_forward(x, a0, WaxT, WaaT, ba, WyaT, by, a_out, y_out):
     # overwrites its block with the state.
     matmul(x.reshape(T * m, n_x), WaxT, a_out.reshape(T * m, n_a))
     recur = np.empty((m, n_a), a_out.dtype)
-    ws = workspace()
     a_flat = a_out.reshape(T * m * n_a)
     for t in range(T):
         a_prev = a0 if t == 0 else a_out[t - 1]
@@ -46,11 +45,11 @@ def rnn_forward(x, a0, WaxT, WaaT, ba, WyaT, by, a_out, y_out):
         for i in range(m):
             for j in range(n_a):
                 a_t[i, j] = (a_t[i, j] + recur[i, j]) + ba[j]
-        tanh_range(a_flat, t * m * n_a, (t + 1) * m * n_a, ws)
+        tanh_range(a_flat, t * m * n_a, (t + 1) * m * n_a)
     y2 = y_out.reshape(T * m, n_y)
     matmul(a_out.reshape(T * m, n_a), WyaT, y2)
     add_row_vector(y2, by)
-    softmax_rows(y2, ws)
+    softmax_rows(y2)
 
 
 @kernel
