@@ -276,3 +276,26 @@ def test_optimize_refuses_a_read_only_parameter_before_changing_any():
         fr.optimize([None, 3], [3, 0], np.zeros((7, 1)), parameters)
     for key in parameters:
         np.testing.assert_array_equal(parameters[key], before[key])
+
+
+@pytest.mark.parametrize("T", [1, 2, 3, 4, 5, 6, 9])
+def test_weight_gradient_sums_follow_the_course_order_then_clip_and_step(T):
+    """``sum_outer_products`` adds the steps from the last to the first (the
+    course's ``+=`` loop, with fused multiply-adds), then clips and applies."""
+    from fastrnn._kernels import charmodel as kernels
+
+    rng = np.random.default_rng(T)
+    coef, rows = 3 * rng.standard_normal((T, 7)), rng.standard_normal((T + 1, 9))
+    want = np.zeros((7, 9))
+    for t in reversed(range(T)):
+        want = want + np.outer(coef[t], rows[t])
+    out = np.full((7, 9), np.nan)
+    w = rng.standard_normal((7, 9))
+    kernels.sum_outer_products(coef, rows, False, out, w.copy(), 0.1, 5.0)
+    np.testing.assert_allclose(out, want, rtol=1e-14, atol=1e-14)
+    w_stepped = w.copy()
+    kernels.sum_outer_products(coef, rows, True, out, w_stepped, 0.1, 5.0)
+    clipped = np.clip(want, -5.0, 5.0)
+    np.testing.assert_allclose(out, clipped, rtol=1e-14, atol=1e-14)
+    assert (np.abs(out) <= 5.0).all()
+    np.testing.assert_allclose(w_stepped, w + -0.1 * clipped, rtol=1e-14, atol=1e-14)

@@ -15,8 +15,8 @@ forward products are row dot products (:func:`dot_rows`), the backward ones
 rows times scalars (:func:`add_vector_matrix`): both walk the weights along
 contiguous rows, with no transposed copies.  The reverse loop keeps only the
 per-step gradients ``dy<t>`` and ``daraw<t>``; the weight gradients are
-summed afterwards, one row at a time over the steps in the course's (reverse)
-order, and clipped and applied while the row is in cache
+summed afterwards over the steps in the course's (reverse) order, four
+steps a pass, and clipped and applied in the last pass
 (:func:`weight_gradients`): every weight is read and written once per step
 of SGD instead of once per character.  Scratch comes from :func:`workspace`.
 """
@@ -197,51 +197,61 @@ def sum_outer_products(coef, rows, step, out, w, lr, max_value):
     ``step``, each row of ``out`` is then clipped and applied to ``w (r, n)``
     as :func:`clip_and_step` does.
 
-    Each pass over a row of ``out`` adds four steps, one at a time in the same
-    order (the same sums as one step per pass), so that the row is loaded
-    and stored once per four steps; the first pass takes the 1 to 4 steps
-    left over, the last one also clips and applies the row.
+    Each pass over ``out`` adds four steps to every row, one at a time in the
+    same order (the same sums as one step per pass); the first pass takes the
+    1 to 4 steps left over, the last one also clips and applies.  (Passes over
+    all of ``out``, not all passes over one row then the next: LLVM compiles
+    these simpler loops 1.4x faster at 100 x 100, 6 steps.)
     """
     T = coef.shape[0]
-    n = out.shape[1]
+    r, n = out.shape
     head = T - 4 * ((T - 1) // 4)  # steps in the first pass
-    for i in range(out.shape[0]):
-        o = out[i]
-        t = T - 1
-        if head == 1:
-            c0, r0 = coef[t, i], rows[t]
+    t = T - 1
+    if head == 1:
+        r0 = rows[t]
+        for i in range(r):
+            o, c0 = out[i], coef[t, i]
             for j in range(n):
                 o[j] = 0.0 + c0 * r0[j]
-        elif head == 2:
-            c0, r0, c1, r1 = coef[t, i], rows[t], coef[t - 1, i], rows[t - 1]
+    elif head == 2:
+        r0, r1 = rows[t], rows[t - 1]
+        for i in range(r):
+            o, c0, c1 = out[i], coef[t, i], coef[t - 1, i]
             for j in range(n):
                 o[j] = (0.0 + c0 * r0[j]) + c1 * r1[j]
-        elif head == 3:
-            c0, r0, c1, r1 = coef[t, i], rows[t], coef[t - 1, i], rows[t - 1]
-            c2, r2 = coef[t - 2, i], rows[t - 2]
+    elif head == 3:
+        r0, r1, r2 = rows[t], rows[t - 1], rows[t - 2]
+        for i in range(r):
+            o, c0, c1, c2 = out[i], coef[t, i], coef[t - 1, i], coef[t - 2, i]
             for j in range(n):
                 o[j] = ((0.0 + c0 * r0[j]) + c1 * r1[j]) + c2 * r2[j]
-        else:
-            c0, r0, c1, r1 = coef[t, i], rows[t], coef[t - 1, i], rows[t - 1]
-            c2, r2, c3, r3 = coef[t - 2, i], rows[t - 2], coef[t - 3, i], rows[t - 3]
+    else:
+        r0, r1, r2, r3 = rows[t], rows[t - 1], rows[t - 2], rows[t - 3]
+        for i in range(r):
+            o, c0, c1, c2, c3 = out[i], coef[t, i], coef[t - 1, i], coef[t - 2, i], coef[t - 3, i]
             for j in range(n):
                 o[j] = (((0.0 + c0 * r0[j]) + c1 * r1[j]) + c2 * r2[j]) + c3 * r3[j]
-        for t in range(T - 1 - head, 2, -4):
-            c0, r0, c1, r1 = coef[t, i], rows[t], coef[t - 1, i], rows[t - 1]
-            c2, r2, c3, r3 = coef[t - 2, i], rows[t - 2], coef[t - 3, i], rows[t - 3]
-            if step and t == 3:  # last pass: clip and apply (a separate pass: 31 us, not 27.5)
-                wi = w[i]
+    for t in range(T - 1 - head, 2, -4):
+        r0, r1, r2, r3 = rows[t], rows[t - 1], rows[t - 2], rows[t - 3]
+        if step and t == 3:  # last pass: clip and apply (a separate pass: 31 us, not 27.5)
+            for i in range(r):
+                o, wi = out[i], w[i]
+                c0, c1, c2, c3 = coef[t, i], coef[t - 1, i], coef[t - 2, i], coef[t - 3, i]
                 for j in range(n):
                     v = (((o[j] + c0 * r0[j]) + c1 * r1[j]) + c2 * r2[j]) + c3 * r3[j]
                     v = max_value if v > max_value else v
                     v = -max_value if v < -max_value else v
                     o[j] = v
                     wi[j] += -lr * v
-            else:
+        else:
+            for i in range(r):
+                o = out[i]
+                c0, c1, c2, c3 = coef[t, i], coef[t - 1, i], coef[t - 2, i], coef[t - 3, i]
                 for j in range(n):
                     o[j] = (((o[j] + c0 * r0[j]) + c1 * r1[j]) + c2 * r2[j]) + c3 * r3[j]
-        if step and T <= 4:
-            clip_and_step(o, w[i], lr, max_value)
+    if step and T <= 4:
+        for i in range(r):
+            clip_and_step(out[i], w[i], lr, max_value)
 
 
 @kernel
@@ -252,7 +262,7 @@ def weight_gradients(xs, a_hist, dys, das, dWax, dWaa, dWya, db, dby,
     ``dWya = sum dy<t> a<t>^T``, ``dby = sum dy<t>``, ``dWaa = sum daraw<t> a<t-1>^T``,
     ``dWax[:, xs[t]] += daraw<t>``, ``db = sum daraw<t>``, each summed from the
     last step to the first as the course does.  With ``step``, every row is
-    then clipped and applied (:func:`clip_and_step`) while it is in cache.
+    then clipped and applied (:func:`clip_and_step`) in the last pass over it.
     """
     T = xs.shape[0]
     n_a = dWaa.shape[0]
