@@ -94,3 +94,17 @@ def test_softmax_rows_is_robust_where_the_global_max_underflows():
     np.testing.assert_allclose(z.sum(axis=1), 1.0)
     e = np.exp([0.0, -1.0, -2.0])
     np.testing.assert_allclose(z, np.vstack([e[::-1] / e.sum(), e / e.sum()]), rtol=1e-15)
+
+
+def test_bit_intrinsics_move_bits_between_ints_and_floats():
+    from numba import njit
+
+    from fastrnn._kernels.activations import bits_float, float_bits
+
+    @njit
+    def bits(x64, x32):
+        return float_bits(x64), bits_float(float_bits(x64)), float_bits(x32), bits_float(float_bits(x32))
+
+    b64, back64, b32, back32 = bits(-2.5, np.float32(0.75))
+    assert b64 == np.array(-2.5).view(np.int64) and back64 == -2.5
+    assert b32 == np.array(0.75, np.float32).view(np.int32) and back32 == np.float32(0.75)

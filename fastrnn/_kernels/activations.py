@@ -60,26 +60,21 @@ _BITS_OF = {types.float64: types.int64, types.float32: types.int32}
 _FLOAT_OF = {types.int64: types.float64, types.int32: types.float32}
 
 
+def _bitcast(context, builder, signature, args):
+    """Codegen of the two intrinsics below: the same bits, read as the return type."""
+    return builder.bitcast(args[0], context.get_value_type(signature.return_type))
+
+
 @intrinsic
 def float_bits(typingctx, x):
     """The bit pattern of ``x`` as an integer of its width (float64 -> int64, float32 -> int32)."""
-    if x not in _BITS_OF:
-        return None
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], context.get_value_type(signature.return_type))
-    return _BITS_OF[x](x), codegen
+    return (_BITS_OF[x](x), _bitcast) if x in _BITS_OF else None
 
 
 @intrinsic
 def bits_float(typingctx, bits):
     """The float whose bit pattern is ``bits`` (int64 -> float64, int32 -> float32)."""
-    if bits not in _FLOAT_OF:
-        return None
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], context.get_value_type(signature.return_type))
-    return _FLOAT_OF[bits](bits), codegen
+    return (_FLOAT_OF[bits](bits), _bitcast) if bits in _FLOAT_OF else None
 
 
 @contracting_kernel
