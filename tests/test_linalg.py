@@ -56,3 +56,15 @@ def test_loop_products_sum_in_order(k, n):
     for row in b:
         want = want + row
     assert np.array_equal(sums, want)
+
+
+@pytest.mark.parametrize("n_a, n_x", [(5, 3), (50, 27), (200, 130)])  # the last one block by block
+def test_stack_gate_weights_transposed(n_a, n_x):
+    from fastrnn._kernels import lstm
+
+    rng = np.random.default_rng(n_a)
+    gates = [rng.standard_normal((n_a, n_a + n_x)) for _ in range(4)]
+    WaT, WxT = np.full((n_a, 4 * n_a), np.nan), np.full((n_x, 4 * n_a), np.nan)
+    lstm.stack_gate_weights_transposed(*gates, WaT, WxT)
+    stacked = np.vstack(gates)
+    assert np.array_equal(WaT, stacked[:, :n_a].T) and np.array_equal(WxT, stacked[:, n_a:].T)
