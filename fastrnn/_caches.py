@@ -13,15 +13,23 @@ import numpy as np
 
 
 class StepCaches(Sequence):
-    """Base class: a sequence of T step tuples built from buffers."""
+    """Base class: a sequence of T step tuples built from the buffers of one
+    forward call, which it also holds (for the fused backward pass).
 
-    __slots__ = ("record",)
+    a_hist : (T + 1, m, n_a), a_hist[0] = a0, a_hist[t + 1] = a<t+1>;
+    a_next : a_hist[1:].  x_seq : (T, m, n_x).  x : the caller's x (for xt
+    views), or None.  parameters : the dict the forward pass read.
+    """
 
-    def __init__(self, record):
-        self.record = record
+    __slots__ = ("a_hist", "a_next", "x_seq", "x", "parameters", "T")
+
+    def __init__(self, a_hist, x_seq, x, parameters):
+        self.a_hist, self.x_seq, self.x, self.parameters = a_hist, x_seq, x, parameters
+        self.a_next = a_hist[1:]
+        self.T = x_seq.shape[0]
 
     def __len__(self):
-        return self.record.T
+        return self.T
 
     def __getitem__(self, index):
         if isinstance(index, slice):
@@ -34,26 +42,7 @@ class StepCaches(Sequence):
         return self._step(t)
 
     def __repr__(self):
-        return f"<{type(self).__name__}: {len(self)} steps of {self.record.describe()}>"
-
-
-class RNNRecord:
-    """Buffers of one ``rnn_forward`` call (kernel layout ``(T, m, n)``).
-
-    a_hist : (T + 1, m, n_a), a_hist[0] = a0, a_hist[t + 1] = a<t+1>;
-    a_next : a_hist[1:].  x_seq : (T, m, n_x).  x : the caller's x (for xt views), or None.
-    """
-
-    __slots__ = ("a_hist", "a_next", "x_seq", "x", "parameters", "T")
-
-    def __init__(self, a_hist, x_seq, x, parameters):
-        self.a_hist, self.x_seq, self.x, self.parameters = a_hist, x_seq, x, parameters
-        self.a_next = a_hist[1:]
-        self.T = x_seq.shape[0]
-
-    def describe(self):
-        T, m, n_x = self.x_seq.shape
-        return f"(a_next, a_prev, xt, parameters), n_x={n_x}, n_a={self.a_hist.shape[2]}, m={m}"
+        return f"<{type(self).__name__}: {len(self)} steps of {self.describe()}>"
 
     def xt(self, t):
         return self.x[:, :, t] if self.x is not None else self.x_seq[t].T
@@ -64,15 +53,18 @@ class RNNStepCaches(StepCaches):
 
     __slots__ = ()
 
+    def describe(self):
+        T, m, n_x = self.x_seq.shape
+        return f"(a_next, a_prev, xt, parameters), n_x={n_x}, n_a={self.a_hist.shape[2]}, m={m}"
+
     def _step(self, t):
-        r = self.record
-        return (r.a_hist[t + 1].T, r.a_hist[t].T, r.xt(t), r.parameters)
+        return (self.a_hist[t + 1].T, self.a_hist[t].T, self.xt(t), self.parameters)
 
 
-class LSTMRecord(RNNRecord):
-    """Buffers of one ``lstm_forward`` call.
+class LSTMStepCaches(StepCaches):
+    """``steps[t] = (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters)``.
 
-    c_hist : (T + 1, m, n_a) like a_hist; c_next : c_hist[1:];
+    Also holds c_hist : (T + 1, m, n_a) like a_hist; c_next : c_hist[1:];
     gates : (T, m, 4 n_a) = f, i, cc, o.
     """
 
@@ -87,19 +79,12 @@ class LSTMRecord(RNNRecord):
         return (f"(a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters), "
                 f"n_x={n_x}, n_a={self.a_hist.shape[2]}, m={m}")
 
-
-class LSTMStepCaches(StepCaches):
-    """``steps[t] = (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters)``."""
-
-    __slots__ = ()
-
     def _step(self, t):
-        r = self.record
-        n_a = r.a_hist.shape[2]
-        g = r.gates[t]
-        return (r.a_hist[t + 1].T, r.c_hist[t + 1].T, r.a_hist[t].T, r.c_hist[t].T,
+        n_a = self.a_hist.shape[2]
+        g = self.gates[t]
+        return (self.a_hist[t + 1].T, self.c_hist[t + 1].T, self.a_hist[t].T, self.c_hist[t].T,
                 g[:, :n_a].T, g[:, n_a:2 * n_a].T, g[:, 2 * n_a:3 * n_a].T, g[:, 3 * n_a:].T,
-                r.xt(t), r.parameters)
+                self.xt(t), self.parameters)
 
 
 def stack_user_steps(steps, T, fields, dims, producer):

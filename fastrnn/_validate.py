@@ -245,7 +245,7 @@ def upstream_gradient(da, layout):
 
 
 def recorded_inputs(tag, da_arr, T, record, spec):
-    """Check ``da_arr (n_a, m, T)`` against a forward's ``record`` and read the
+    """Check ``da_arr (n_a, m, T)`` against a forward's ``record`` (its step caches) and read the
     ``spec`` weights from the parameters it holds; returns ``(p, dtype)``."""
     if T > record.T:
         raise ValueError(f"da has T_x = {T} time steps but caches hold {record.T}")

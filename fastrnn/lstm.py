@@ -11,7 +11,7 @@ from operator import itemgetter
 import numpy as np
 
 from ._buffers import scratch
-from ._caches import LSTMRecord, LSTMStepCaches, StepCaches, stack_user_steps
+from ._caches import LSTMStepCaches, StepCaches, stack_user_steps
 from ._kernels import lstm as _kernels
 from ._validate import (NOT_AS_GIVEN, Dims, common_dtype, converted, ran, read_parameters,
                         recorded_inputs, sequence_inputs, split_caches, step_major, upstream_gradient,
@@ -153,8 +153,8 @@ def lstm_forward(x, a0, parameters):
             "lstm_forward", x, a0, parameters, FORWARD_PARAMETERS, X_LAYOUT, A_LAYOUT)
         result = ran("lstm_forward", _run_forward(x_c, a0_c, None, params))
     x_seq, a_hist, c_hist, gates, y = result
-    record = LSTMRecord(a_hist, c_hist, gates, x_seq, x_arr, parameters)
-    return record.a_next.T, y.T, record.c_next.T, (LSTMStepCaches(record), x)
+    steps = LSTMStepCaches(a_hist, c_hist, gates, x_seq, x_arr, parameters)
+    return steps.a_next.T, y.T, steps.c_next.T, (steps, x)
 
 
 def lstm_cell_backward(da_next, dc_next, cache):
@@ -203,10 +203,9 @@ def lstm_backward(da, caches):
     """
     steps, _ = split_caches(caches, "lstm_forward")
     if isinstance(steps, LSTMStepCaches):
-        r = steps.record
         try:  # plain arrays in shapes that fit run as they are
-            result = _run_backward(da, None, r.a_hist, r.c_next, r.c_hist, r.gates, r.x_seq,
-                                   BACKWARD_ITEMS(r.parameters))
+            result = _run_backward(da, None, steps.a_hist, steps.c_next, steps.c_hist, steps.gates, steps.x_seq,
+                                   BACKWARD_ITEMS(steps.parameters))
         except NOT_AS_GIVEN:
             result = None
         if result is not None:
@@ -214,8 +213,8 @@ def lstm_backward(da, caches):
     # arrays to convert, or an error to report
     da_arr, T = upstream_gradient(da, DA_LAYOUT)
     if isinstance(steps, LSTMStepCaches):
-        p, dtype = recorded_inputs("lstm_backward", da_arr, T, r, BACKWARD_PARAMETERS)
-        seqs = [r.a_hist, r.c_next, r.c_hist, r.gates, r.x_seq]
+        p, dtype = recorded_inputs("lstm_backward", da_arr, T, steps, BACKWARD_PARAMETERS)
+        seqs = [steps.a_hist, steps.c_next, steps.c_hist, steps.gates, steps.x_seq]
     elif isinstance(steps, StepCaches):
         raise TypeError("caches come from rnn_forward: use rnn_backward")
     else:

@@ -9,7 +9,7 @@ from operator import itemgetter
 import numpy as np
 
 from ._buffers import scratch
-from ._caches import RNNRecord, RNNStepCaches, StepCaches, stack_user_steps
+from ._caches import RNNStepCaches, StepCaches, stack_user_steps
 from ._kernels import rnn as _kernels
 from ._validate import (NOT_AS_GIVEN, Dims, common_dtype, converted, ran, read_parameters,
                         recorded_inputs, sequence_inputs, split_caches, step_major, upstream_gradient,
@@ -130,8 +130,8 @@ def rnn_forward(x, a0, parameters):
             "rnn_forward", x, a0, parameters, FORWARD_PARAMETERS, X_LAYOUT, A_LAYOUT)
         result = ran("rnn_forward", _run_forward(x_c, a0_c, params))
     x_seq, a_hist, y = result
-    record = RNNRecord(a_hist, x_seq, x_arr, parameters)
-    return record.a_next.T, y.T, (RNNStepCaches(record), x)
+    steps = RNNStepCaches(a_hist, x_seq, x_arr, parameters)
+    return steps.a_next.T, y.T, (steps, x)
 
 
 def rnn_cell_backward(da_next, cache):
@@ -186,10 +186,9 @@ def rnn_backward(da, caches):
     """
     steps, _ = split_caches(caches, "rnn_forward")
     if isinstance(steps, RNNStepCaches):
-        record = steps.record
         try:  # plain arrays in shapes that fit run as they are
-            grads = _run_backward(da, record.a_next, record.a_hist, record.x_seq,
-                                  *BACKWARD_ITEMS(record.parameters))
+            grads = _run_backward(da, steps.a_next, steps.a_hist, steps.x_seq,
+                                  *BACKWARD_ITEMS(steps.parameters))
         except NOT_AS_GIVEN:
             grads = None
         if grads is not None:
@@ -197,8 +196,8 @@ def rnn_backward(da, caches):
     # arrays to convert, or an error to report
     da_arr, T = upstream_gradient(da, DA_LAYOUT)
     if isinstance(steps, RNNStepCaches):
-        p, dtype = recorded_inputs("rnn_backward", da_arr, T, record, BACKWARD_PARAMETERS)
-        seqs = [record.a_next, record.a_hist, record.x_seq]
+        p, dtype = recorded_inputs("rnn_backward", da_arr, T, steps, BACKWARD_PARAMETERS)
+        seqs = [steps.a_next, steps.a_hist, steps.x_seq]
     elif isinstance(steps, StepCaches):
         raise TypeError("caches come from lstm_forward: use lstm_backward")
     else:
