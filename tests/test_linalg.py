@@ -31,24 +31,19 @@ def test_to_time_major(shape):
     assert np.array_equal(dst, src.transpose(2, 1, 0))
 
 
-@pytest.mark.parametrize("n", [2, 2 * linalg.NARROW + 1])
+@pytest.mark.parametrize("n", [2, 17])
 @pytest.mark.parametrize("k", [1, 3, 4, 5, 8, 11])
-def test_loop_products_sum_in_order(k, n):
-    """The loop paths (below BLAS_MIN_WORK; row updates from NARROW output
-    columns on, dot products four rows at a time below) add the terms in the
-    order of the inner index: the same rounding as a plain sequential sum,
-    bit for bit.  So does column_sums."""
+def test_one_row_products_and_column_sums_add_in_order(k, n):
+    """The one-row loop of matmul (below ONE_ROW_BLAS_MIN) adds the terms in
+    the order of the inner index, four a pass: the same rounding as a plain
+    sequential sum, bit for bit.  So does column_sums."""
     rng = np.random.default_rng(k)
-    m = 6  # a block of four rows and a remainder
-    a, b = rng.standard_normal((m, k)), rng.standard_normal((k, n))
-    want = np.zeros((m, n))
+    a, b = rng.standard_normal((1, k)), rng.standard_normal((k, n))
+    want = np.zeros((1, n))
     for p in range(k):
         want = want + a[:, p:p + 1] * b[p]
-    out = np.full((m, n), np.nan)
+    out = np.full((1, n), np.nan)
     linalg.matmul(a, b, out)
-    assert np.array_equal(out, want)
-    out = np.full((m, n), np.nan)
-    linalg.matmul_tn(np.ascontiguousarray(a.T), b, out)
     assert np.array_equal(out, want)
     sums = np.full(n, np.nan)
     linalg.column_sums(b, sums)
@@ -56,6 +51,16 @@ def test_loop_products_sum_in_order(k, n):
     for row in b:
         want = want + row
     assert np.array_equal(sums, want)
+
+
+@pytest.mark.parametrize("m, k, n", [(1, 50, 50), (10, 5, 5), (40, 3, 2), (1, 512, 1024)])
+def test_matmul(m, k, n):
+    """Both sides of the one-row switch, and BLAS for small products."""
+    rng = np.random.default_rng(m * k * n)
+    a, b = rng.standard_normal((m, k)), rng.standard_normal((k, n))
+    out = np.full((m, n), np.nan)
+    linalg.matmul(a, b, out)
+    assert_allclose(out, a @ b, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("n_a, n_x", [(5, 3), (50, 27), (200, 130)])  # the last one block by block

@@ -1,25 +1,31 @@
-"""Matrix products: explicit loops for small operands, BLAS for large ones.
+"""Matrix products (BLAS, but for one-row products), column sums, layout copies.
 
-Zeroing is written as loops too: numba's ``row[:] = 0.0`` goes through its
+Measured on this session's machine (AMD EPYC Zen 4, SciPy's OpenBLAS through
+numba's ``np.dot``): a small BLAS product costs 70-130 ns, and BLAS beats a
+loop compiled by numba at every product of two rows or more, 10 x 5 x 5
+(68 against 160 ns) and 40 x 3 x 5 (112 against 264 ns) included: OpenBLAS
+runs such small products on the calling thread, with kernels for small
+sizes.  A single row times a matrix (the char models' steps, batch size 1)
+is faster as a loop over the row, up to about 2**19 multiply-adds (1 x 50 x
+50: 0.23 against 0.39 us; 1 x 512 x 512: 25 against 29 us; 1 x 512 x 2048:
+117 against 70 us).  (An earlier session measured 0.5 us a BLAS call on a
+Zen 3 machine and used loops below 32 x 32 x 32.)
+
+Zeroing is written as loops: numba's ``row[:] = 0.0`` goes through its
 generic broadcasting assignment, which costs more than the product itself at
 the notebook shapes.
-
-Measured on the 2-core CI machine: a call into BLAS costs about 0.5 us, so
-for the notebook and char-model shapes (a few thousand multiply-adds per
-product) a loop whose inner axis is contiguous (and vectorised by LLVM) is
-faster; from about 32x32x32 on, BLAS is 4-5x faster than the loop.
 """
 import numpy as np
 
 from ._jit import kernel
 
-#: ``m * k * n`` from which a product goes to BLAS (``np.dot``).
-BLAS_MIN_WORK = 1 << 15
-#: Below this many output columns the loops compute one dot product per
-#: output (the same sums in the same order): a row update of 5 columns does
-#: not vectorise, and costs twice as much at the notebook shapes.
-NARROW = 8
-NARROW_TN = 4
+#: ``k * n`` from which a one-row product ``(1, k) @ (k, n)`` goes to BLAS.
+ONE_ROW_BLAS_MIN = 1 << 19
+#: ``r * m * n`` from which :func:`matmul_tn` gives BLAS the narrower operand
+#: first (then transposes the result).  Measured, direct against narrower
+#: first: 25 x 50 x 27 1.5 against 2.2 us, 3200 x 128 x 64 0.72 against 0.77 ms;
+#: 3200 x 512 x 64 4.1 against 2.9 ms, 6400 x 256 x 128 7.1 against 6.0 ms.
+NARROW_FIRST_MIN = 1 << 26
 #: Side of the square tiles in which large transposes are copied.
 TILE = 16
 #: From this many elements on, :func:`transpose_into` and :func:`to_time_major` go tile by tile.
@@ -28,99 +34,44 @@ TILED_MIN = 1 << 16
 
 @kernel
 def matmul(a, b, out):
-    """``out = a @ b`` for ``a (m, k)``, ``b (k, n)``, ``out (m, n)``."""
+    """``out = a @ b`` for ``a (m, k)``, ``b (k, n)``, ``out (m, n)``.
+
+    BLAS, but for a single row below ONE_ROW_BLAS_MIN: there the row of
+    ``out`` is updated with four rows of ``b`` a pass, the terms added in
+    the order of ``k`` (the same sums as a sequential loop).
+    """
     m, k = a.shape
     n = b.shape[1]
-    if m * k * n >= BLAS_MIN_WORK:
+    if m > 1 or k * n >= ONE_ROW_BLAS_MIN:
         np.dot(a, b, out)
         return
-    if n < NARROW:  # a few output columns: one short dot product each, four rows at a time
-        m4 = m - m % 4
-        for i in range(0, m4, 4):
-            for j in range(n):
-                t0 = t1 = t2 = t3 = 0.0
-                for p in range(k):
-                    bpj = b[p, j]
-                    t0 += a[i, p] * bpj
-                    t1 += a[i + 1, p] * bpj
-                    t2 += a[i + 2, p] * bpj
-                    t3 += a[i + 3, p] * bpj
-                out[i, j], out[i + 1, j], out[i + 2, j], out[i + 3, j] = t0, t1, t2, t3
-        for i in range(m4, m):
-            for j in range(n):
-                total = 0.0
-                for p in range(k):
-                    total += a[i, p] * b[p, j]
-                out[i, j] = total
-        return
+    row = out[0]
+    for j in range(n):
+        row[j] = 0.0
     k4 = k - k % 4
-    for i in range(m):
-        row = out[i]
+    for p in range(0, k4, 4):
+        a0, a1, a2, a3 = a[0, p], a[0, p + 1], a[0, p + 2], a[0, p + 3]
+        b0, b1, b2, b3 = b[p], b[p + 1], b[p + 2], b[p + 3]
         for j in range(n):
-            row[j] = 0.0
-        for p in range(0, k4, 4):  # four rows of b a pass over the output row (the same sums in the same order)
-            a0, a1, a2, a3 = a[i, p], a[i, p + 1], a[i, p + 2], a[i, p + 3]
-            b0, b1, b2, b3 = b[p], b[p + 1], b[p + 2], b[p + 3]
-            for j in range(n):
-                row[j] = (((row[j] + a0 * b0[j]) + a1 * b1[j]) + a2 * b2[j]) + a3 * b3[j]
-        for p in range(k4, k):
-            aip = a[i, p]
-            brow = b[p]
-            for j in range(n):
-                row[j] += aip * brow[j]
+            row[j] = (((row[j] + a0 * b0[j]) + a1 * b1[j]) + a2 * b2[j]) + a3 * b3[j]
+    for p in range(k4, k):
+        ap = a[0, p]
+        brow = b[p]
+        for j in range(n):
+            row[j] += ap * brow[j]
 
 
 @kernel
 def matmul_tn(a, b, out):
-    """``out = a.T @ b`` for ``a (r, m)``, ``b (r, n)``, ``out (m, n)``."""
+    """``out = a.T @ b`` for ``a (r, m)``, ``b (r, n)``, ``out (m, n)``, by BLAS."""
     r, m = a.shape
     n = b.shape[1]
-    if r * m * n >= BLAS_MIN_WORK:
-        if n < m:  # BLAS is 10-30% faster with the narrower operand first (the weight-gradient shapes)
-            outT = np.empty((n, m), out.dtype)
-            np.dot(b.T, a, outT)
-            transpose_into(outT, out)
-        else:
-            np.dot(a.T, b, out)
-        return
-    if n < NARROW_TN:  # one dot product per output, four rows of out at a time
-        m4 = m - m % 4
-        for i in range(0, m4, 4):
-            for j in range(n):
-                t0 = t1 = t2 = t3 = 0.0
-                for s in range(r):
-                    bsj = b[s, j]
-                    t0 += a[s, i] * bsj
-                    t1 += a[s, i + 1] * bsj
-                    t2 += a[s, i + 2] * bsj
-                    t3 += a[s, i + 3] * bsj
-                out[i, j], out[i + 1, j], out[i + 2, j], out[i + 3, j] = t0, t1, t2, t3
-        for i in range(m4, m):
-            for j in range(n):
-                total = 0.0
-                for s in range(r):
-                    total += a[s, i] * b[s, j]
-                out[i, j] = total
-        return
-    for i in range(m):
-        row = out[i]
-        for j in range(n):
-            row[j] = 0.0
-    r4 = r - r % 4
-    for s in range(0, r4, 4):  # four rows of a and b a pass over out (the same sums in the same order)
-        b0, b1, b2, b3 = b[s], b[s + 1], b[s + 2], b[s + 3]
-        for i in range(m):
-            a0, a1, a2, a3 = a[s, i], a[s + 1, i], a[s + 2, i], a[s + 3, i]
-            row = out[i]
-            for j in range(n):
-                row[j] = (((row[j] + a0 * b0[j]) + a1 * b1[j]) + a2 * b2[j]) + a3 * b3[j]
-    for s in range(r4, r):
-        brow = b[s]
-        for i in range(m):
-            asi = a[s, i]
-            row = out[i]
-            for j in range(n):
-                row[j] += asi * brow[j]
+    if n < m and r * m * n >= NARROW_FIRST_MIN:
+        outT = np.empty((n, m), out.dtype)
+        np.dot(b.T, a, outT)
+        transpose_into(outT, out)
+    else:
+        np.dot(a.T, b, out)
 
 
 @kernel
