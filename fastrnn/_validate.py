@@ -244,13 +244,14 @@ def upstream_gradient(da, layout):
     return da_arr, T
 
 
-def recorded_inputs(tag, da_arr, T, record, spec):
-    """Check ``da_arr (n_a, m, T)`` against a forward's ``record`` (its step caches) and read the
-    ``spec`` weights from the parameters it holds; returns ``(p, dtype)``."""
-    if T > record.T:
-        raise ValueError(f"da has T_x = {T} time steps but caches hold {record.T}")
-    _, m, n_a = record.a_hist.shape
-    dims = Dims(n_a=n_a, m=m, n_x=record.x_seq.shape[2])
-    _, p, _, dtype = validate(tag, [("da", da_arr, ("n_a", "m", T))], record.parameters, spec, dims,
-                              extra=(record.a_hist,), pname="parameters (from caches)")
+def recorded_inputs(tag, da_arr, T, steps, spec):
+    """Check ``da_arr (n_a, m, T)`` against the step caches of a
+    forward pass (which hold its buffers) and read the ``spec`` weights from
+    the parameters they hold; returns ``(p, dtype)``."""
+    if T > steps.T:
+        raise ValueError(f"da has T_x = {T} time steps but caches hold {steps.T}")
+    _, m, n_a = steps.a_hist.shape
+    dims = Dims(n_a=n_a, m=m, n_x=steps.x_seq.shape[2])
+    _, p, _, dtype = validate(tag, [("da", da_arr, ("n_a", "m", T))], steps.parameters, spec, dims,
+                              extra=(steps.a_hist,), pname="parameters (from caches)")
     return p, dtype
