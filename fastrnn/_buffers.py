@@ -8,7 +8,6 @@ turn into the pre-activation gradient) comes from here instead: one buffer
 per name, dtype and thread, grown as needed and kept.  Nothing returned to
 the caller or kept in a cache lives here.
 """
-import math
 import threading
 
 import numpy as np
@@ -16,25 +15,28 @@ import numpy as np
 _local = threading.local()
 #: Requests from this many bytes on come from the pool.
 POOLED_MIN = 64 * 1024
+#: The placeholder ``work`` hands out for small requests, per dtype (never written).
+_NONE = {np.dtype(t): np.empty(0, t) for t in (np.float64, np.float32)}
 
 
-def scratch(name, shape, dtype):
-    """A C-contiguous array of ``shape`` and ``dtype`` (a numpy dtype) with undefined contents.
+def work(name, size, dtype):
+    """A 1-D work buffer of at least ``size`` elements of ``dtype`` (a numpy dtype), contents undefined.
 
-    Valid until the next ``scratch(name, ...)`` in the same thread.  Small
-    requests (under ``POOLED_MIN`` bytes, which fault at most a few pages)
-    get fresh memory: cheaper than the pool's bookkeeping.
+    Large requests (from ``POOLED_MIN`` bytes) get this thread's buffer for
+    ``name``, grown as needed and kept: valid until the next
+    ``work(name, ...)`` in the same thread.  Smaller ones get a shared empty
+    array instead: the kernels then allocate the memory themselves
+    (:func:`fastrnn._kernels.linalg.work_array`), which costs less than an
+    allocation here (fresh small blocks fault at most a few pages).
     """
-    size = math.prod(shape)
     if size * dtype.itemsize < POOLED_MIN:
-        return np.empty(shape, dtype)
-    dtype = np.dtype(dtype)
+        return _NONE[dtype]
     pool = _local.__dict__.setdefault("pool", {})
     key = (name, dtype)
     buf = pool.get(key)
     if buf is None or buf.size < size:
         buf = pool[key] = np.empty(size, dtype)
-    return buf[:size].reshape(shape)
+    return buf
 
 
 def release():

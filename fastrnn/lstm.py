@@ -9,8 +9,9 @@ fused into one.
 from operator import itemgetter
 
 import numpy as np
+from numpy import empty, zeros
 
-from ._buffers import scratch
+from ._buffers import work
 from ._caches import LSTMStepCaches, StepCaches, stack_user_steps
 from ._kernels import lstm as _kernels
 from ._validate import (NOT_AS_GIVEN, Dims, common_dtype, converted, ran, read_parameters,
@@ -38,6 +39,9 @@ X_LAYOUT = ("n_x", "m", "T_x")
 XT_LAYOUT = ("n_x", "m")
 A_LAYOUT = ("n_a", "m")
 DA_LAYOUT = ("n_a", "m", "T_x")
+#: The compiled entry kernels by dtype (module globals: the hot path looks them up once).
+_FORWARD_ENTRY = _kernels.lstm_forward_entry
+_BACKWARD_ENTRY = _kernels.lstm_backward_entry
 #: Position of each array in the course's step tuple
 #: ``(a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters)``.
 STEP_FIELDS = {name: (index, XT_LAYOUT if name == "xt" else A_LAYOUT) for index, name in
@@ -55,17 +59,16 @@ def _run_forward(x, a0, c0, params):
     for arguments that are not even arrays of the right dimensions.
     """
     dtype = x.dtype
-    run = _kernels.lstm_forward_entry[dtype]
     n_x, m, T = x.shape
-    n_a, n_y = a0.shape[0], params[8].shape[0]
+    n_a = a0.shape[0]
     if c0 is None:
-        c0 = np.zeros((n_a, m), dtype)
-    x_seq = np.empty((T, m, n_x), dtype)
-    a_hist = np.empty((T + 1, m, n_a), dtype)
-    c_hist = np.empty((T + 1, m, n_a), dtype)
-    gates = np.empty((T, m, 4 * n_a), dtype)
-    y = np.empty((T, m, n_y), dtype)
-    if run(x, a0, c0, *params, x_seq, a_hist, c_hist, gates, y):
+        c0 = zeros((n_a, m), dtype)
+    x_seq = empty((T, m, n_x), dtype)
+    a_hist = empty((T + 1, m, n_a), dtype)
+    c_hist = empty((T + 1, m, n_a), dtype)
+    gates = empty((T, m, 4 * n_a), dtype)
+    y = empty((T, m, params[8].shape[0]), dtype)
+    if _FORWARD_ENTRY[dtype](x, a0, c0, *params, x_seq, a_hist, c_hist, gates, y):
         return x_seq, a_hist, c_hist, gates, y
     return None
 
@@ -79,20 +82,18 @@ def _run_backward(da, dc_last, a_prev, c_next, c_prev, gates, x_seq, weights):
     Returns dx ``(n_x, m, T)``, da0, dc0 ``(n_a, m)`` and the gate gradients
     dict, or None as :func:`_run_forward`.
     """
-    run = _kernels.lstm_backward_entry[da.dtype]
+    dtype = da.dtype
     n_a, m, T = da.shape
     n_x = x_seq.shape[2]
-    dtype = da.dtype
     if dc_last is None:
-        dc_last = np.zeros((m, n_a), dtype)
-    dx = np.empty((T, m, n_x), dtype)
-    da0 = np.empty((m, n_a), dtype)
-    dc0 = np.empty((m, n_a), dtype)
-    dW = np.empty((4 * n_a, n_a + n_x), dtype)
-    db = np.empty((4 * n_a, 1), dtype)
-    if not run(da, dc_last, a_prev, c_next, c_prev, gates, x_seq, *weights,
-               scratch("lstm da", (T, m, n_a), dtype), scratch("lstm dgates", (T, m, 4 * n_a), dtype),
-               dx, da0, dc0, dW, db):
+        dc_last = zeros((m, n_a), dtype)
+    dx = empty((T, m, n_x), dtype)
+    da0 = empty((m, n_a), dtype)
+    dc0 = empty((m, n_a), dtype)
+    dW = empty((4 * n_a, n_a + n_x), dtype)
+    db = empty((4 * n_a, 1), dtype)
+    if not _BACKWARD_ENTRY[dtype](da, dc_last, a_prev, c_next, c_prev, gates, x_seq, *weights,
+                                  work("lstm da, dgates", 5 * T * m * n_a, dtype), dx, da0, dc0, dW, db):
         return None
     grads = {}
     for k, (dW_key, db_key) in enumerate(GRADIENT_KEYS):

@@ -7,8 +7,9 @@ or backward, runs in one compiled call (:mod:`fastrnn._kernels.rnn`).
 from operator import itemgetter
 
 import numpy as np
+from numpy import empty
 
-from ._buffers import scratch
+from ._buffers import work
 from ._caches import RNNStepCaches, StepCaches, stack_user_steps
 from ._kernels import rnn as _kernels
 from ._validate import (NOT_AS_GIVEN, Dims, common_dtype, converted, ran, read_parameters,
@@ -33,6 +34,9 @@ X_LAYOUT = ("n_x", "m", "T_x")
 XT_LAYOUT = ("n_x", "m")
 A_LAYOUT = ("n_a", "m")
 DA_LAYOUT = ("n_a", "m", "T_x")
+#: The compiled entry kernels by dtype (module globals: the hot path looks them up once).
+_FORWARD_ENTRY = _kernels.rnn_forward_entry
+_BACKWARD_ENTRY = _kernels.rnn_backward_entry
 
 
 def _run_forward(x, a0, params):
@@ -45,13 +49,11 @@ def _run_forward(x, a0, params):
     for arguments that are not even arrays of the right dimensions.
     """
     dtype = x.dtype
-    run = _kernels.rnn_forward_entry[dtype]
     n_x, m, T = x.shape
-    n_a, n_y = a0.shape[0], params[3].shape[0]
-    x_seq = np.empty((T, m, n_x), dtype)
-    a_hist = np.empty((T + 1, m, n_a), dtype)
-    y = np.empty((T, m, n_y), dtype)
-    if run(x, a0, *params, x_seq, a_hist, y):
+    x_seq = empty((T, m, n_x), dtype)
+    a_hist = empty((T + 1, m, a0.shape[0]), dtype)
+    y = empty((T, m, params[3].shape[0]), dtype)
+    if _FORWARD_ENTRY[dtype](x, a0, *params, x_seq, a_hist, y):
         return x_seq, a_hist, y
     return None
 
@@ -65,16 +67,15 @@ def _run_backward(da, a_next, a_prev, x_seq, Waa, Wax):
     :func:`_run_forward`.
     """
     dtype = da.dtype
-    run = _kernels.rnn_backward_entry[dtype]
     n_a, m, T = da.shape
     n_x = x_seq.shape[2]
-    dx = np.empty((T, m, n_x), dtype)
-    da0 = np.empty((m, n_a), dtype)
-    dWax = np.empty((n_a, n_x), dtype)
-    dWaa = np.empty((n_a, n_a), dtype)
-    dba = np.empty((n_a, 1), dtype)
-    if run(da, a_next, a_prev, x_seq, Waa, Wax, scratch("rnn dz", (T, m, n_a), dtype),
-           dx, da0, dWax, dWaa, dba):
+    dx = empty((T, m, n_x), dtype)
+    da0 = empty((m, n_a), dtype)
+    dWax = empty((n_a, n_x), dtype)
+    dWaa = empty((n_a, n_a), dtype)
+    dba = empty((n_a, 1), dtype)
+    if _BACKWARD_ENTRY[dtype](da, a_next, a_prev, x_seq, Waa, Wax, work("rnn dz", T * m * n_a, dtype),
+                              dx, da0, dWax, dWaa, dba):
         return {"dx": dx.T, "da0": da0.T, "dWax": dWax, "dWaa": dWaa, "dba": dba}
     return None
 

@@ -75,6 +75,15 @@ def matmul_tn(a, b, out):
 
 
 @kernel
+def work_array(work, n):
+    """``work[:n]``, or fresh memory when ``work`` is shorter: the API passes
+    an empty placeholder for small scratch (see :func:`fastrnn._buffers.work`)."""
+    if work.shape[0] >= n:
+        return work[:n]
+    return np.empty(n, work.dtype)
+
+
+@kernel
 def column_sums(a, out):
     """``out = a.sum(axis=0)`` for ``a (r, n)``, ``out (n,)``, adding the rows in order."""
     r, n = a.shape

@@ -19,7 +19,8 @@ import numpy as np
 
 from ._jit import entry_kernel, kernel
 from .activations import sigmoid_range, softmax_rows, tanh_range
-from .linalg import TILE, TILED_MIN, add_row_vector, column_sums, matmul, matmul_tn, to_time_major, transpose_into
+from .linalg import (TILE, TILED_MIN, add_row_vector, column_sums, matmul, matmul_tn, to_time_major,
+                     transpose_into, work_array)
 
 #: Gate values per block of rows in :func:`lstm_forward` (64 KiB of float64).
 BLOCK_VALUES = 8192
@@ -271,14 +272,15 @@ def lstm_forward_entry(x, a0, c0, Wf, Wi, Wc, Wo, bf, bi, bc, bo, Wy, by, x_seq,
     return True
 
 
-@entry_kernel(3, 2, 3, 3, 3, 3, 3, 2, 2, 2, 2, 3, 3, 3, 2, 2, 2, 2)
+@entry_kernel(3, 2, 3, 3, 3, 3, 3, 2, 2, 2, 2, 1, 3, 2, 2, 2, 2)
 def lstm_backward_entry(da, dc_last, a_prev, c_next, c_prev, gates, x, Wf, Wi, Wc, Wo,
-                        da_seq, dgates, dx, da0, dc0, dW, db):
+                        work, dx, da0, dc0, dW, db):
     """:func:`lstm_backward` from the course's layout of ``da (n_a, m, T)`` and
     its per-gate weights, if the shapes fit together.
 
     The sequences (kernel layout) hold at least T steps (the first T are
-    used); ``da_seq (T, m, n_a)`` and ``dgates (T, m, 4 n_a)`` are scratch;
+    used); ``work`` is scratch (used if it holds 5 T m n_a values, else the
+    kernel allocates its own);
     ``dW (4 n_a, n_a + n_x)`` receives ``[dWf; dWi; dWc; dWo]`` and
     ``db (4 n_a, 1)`` the stacked bias gradients; the rest as
     :func:`lstm_backward`.  Returns False, without running, unless the shapes
@@ -296,13 +298,17 @@ def lstm_backward_entry(da, dc_last, a_prev, c_next, c_prev, gates, x, Wf, Wi, W
     for W in (Wf, Wi, Wc, Wo):
         if W.shape != (n_a, n_a + n_x):
             return False
-    if da_seq.shape != (T, m, n_a) or dgates.shape != (T, m, 4 * n_a) or dx.shape != (T, m, n_x):
+    if dx.shape != (T, m, n_x):
         return False
     if da0.shape != (m, n_a) or dc0.shape != (m, n_a):
         return False
     if dW.shape != (4 * n_a, n_a + n_x) or db.shape != (4 * n_a, 1):
         return False
-    dtype = da_seq.dtype
+    dtype = dx.dtype
+    size = T * m * n_a
+    scratch = work_array(work, 5 * size)
+    da_seq = scratch[:size].reshape(T, m, n_a)
+    dgates = scratch[size:].reshape(T, m, 4 * n_a)
     to_time_major(da, da_seq)
     Wa = np.empty((4 * n_a, n_a), dtype)
     Wx = np.empty((4 * n_a, n_x), dtype)

@@ -14,7 +14,8 @@ import numpy as np
 
 from ._jit import entry_kernel, kernel
 from .activations import softmax_rows, tanh_range
-from .linalg import add_row_vector, column_sums, matmul, matmul_tn, to_time_major, transpose_into
+from .linalg import (add_row_vector, column_sums, matmul, matmul_tn, to_time_major, transpose_into,
+                     work_array)
 
 
 @kernel
@@ -122,12 +123,13 @@ def rnn_forward_entry(x, a0, Wax, Waa, ba, Wya, by, x_seq, a_hist, y_out):
     return True
 
 
-@entry_kernel(3, 3, 3, 3, 2, 2, 3, 3, 2, 2, 2, 2)
-def rnn_backward_entry(da, a_next, a_prev, x, Waa, Wax, dz, dx, da0, dWax, dWaa, dba):
+@entry_kernel(3, 3, 3, 3, 2, 2, 1, 3, 2, 2, 2, 2)
+def rnn_backward_entry(da, a_next, a_prev, x, Waa, Wax, work, dx, da0, dWax, dWaa, dba):
     """:func:`rnn_backward` from the course's layout of ``da (n_a, m, T)``, if the shapes fit together.
 
     ``a_next``, ``a_prev (>= T, m, n_a)`` and ``x (>= T, m, n_x)`` hold at
-    least T steps (the first T are used); ``dz (T, m, n_a)`` is scratch;
+    least T steps (the first T are used); ``work`` is scratch (used if it
+    holds T m n_a values, else the kernel allocates its own);
     ``dba`` is ``(n_a, 1)``; the rest as :func:`rnn_backward`.  Returns False,
     without running, unless the shapes fit together.
     """
@@ -137,12 +139,13 @@ def rnn_backward_entry(da, a_next, a_prev, x, Waa, Wax, dz, dx, da0, dWax, dWaa,
         return False
     if a_next.shape[1:] != (m, n_a) or a_prev.shape[1:] != (m, n_a) or x.shape[1] != m:
         return False
-    if Waa.shape != (n_a, n_a) or Wax.shape != (n_a, n_x) or dz.shape != (T, m, n_a):
+    if Waa.shape != (n_a, n_a) or Wax.shape != (n_a, n_x):
         return False
     if dx.shape != (T, m, n_x) or da0.shape != (m, n_a) or dWax.shape != (n_a, n_x):
         return False
     if dWaa.shape != (n_a, n_a) or dba.shape != (n_a, 1):
         return False
+    dz = work_array(work, T * m * n_a).reshape(T, m, n_a)
     to_time_major(da, dz)
     rnn_backward(dz, a_next[:T], a_prev[:T], x[:T], Waa, Wax, dx, da0, dWax, dWaa, dba.reshape(n_a))
     return True
