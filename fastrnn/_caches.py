@@ -21,15 +21,19 @@ class StepCaches(Sequence):
     views), or None.  parameters : the dict the forward pass read.
     """
 
-    __slots__ = ("a_hist", "a_next", "x_seq", "x", "parameters", "T")
+    __slots__ = ("a_hist", "a_next", "x_seq", "x", "parameters")
 
     def __init__(self, a_hist, x_seq, x, parameters):
         self.a_hist, self.x_seq, self.x, self.parameters = a_hist, x_seq, x, parameters
         self.a_next = a_hist[1:]
-        self.T = x_seq.shape[0]
+
+    @property
+    def T(self):
+        """Number of steps."""
+        return self.x_seq.shape[0]
 
     def __len__(self):
-        return self.T
+        return self.x_seq.shape[0]
 
     def __getitem__(self, index):
         if isinstance(index, slice):

@@ -202,16 +202,17 @@ def lstm_backward(da, caches):
     gradients : dict with ``dx (n_x, m, T)``, ``da0 (n_a, m)``,
         ``dWf, dWi, dWc, dWo (n_a, n_a + n_x)``, ``dbf, dbi, dbc, dbo (n_a, 1)``.
     """
+    try:  # fastrnn's caches and plain arrays in shapes that fit run as they are
+        steps, _ = caches
+        result = None if type(steps) is not LSTMStepCaches else _run_backward(
+            da, None, steps.a_hist, steps.c_next, steps.c_hist, steps.gates, steps.x_seq,
+            BACKWARD_ITEMS(steps.parameters))
+    except NOT_AS_GIVEN:
+        result = None
+    if result is not None:
+        return {"dx": result[0], "da0": result[1], **result[3]}
+    # other caches, arrays to convert, or an error to report
     steps, _ = split_caches(caches, "lstm_forward")
-    if isinstance(steps, LSTMStepCaches):
-        try:  # plain arrays in shapes that fit run as they are
-            result = _run_backward(da, None, steps.a_hist, steps.c_next, steps.c_hist, steps.gates, steps.x_seq,
-                                   BACKWARD_ITEMS(steps.parameters))
-        except NOT_AS_GIVEN:
-            result = None
-        if result is not None:
-            return {"dx": result[0], "da0": result[1], **result[3]}
-    # arrays to convert, or an error to report
     da_arr, T = upstream_gradient(da, DA_LAYOUT)
     if isinstance(steps, LSTMStepCaches):
         p, dtype = recorded_inputs("lstm_backward", da_arr, T, steps, BACKWARD_PARAMETERS)

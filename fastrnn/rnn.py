@@ -185,16 +185,16 @@ def rnn_backward(da, caches):
     forward's buffers and the weights from the ``parameters`` dict as it is
     now, as the course's loop over step caches does.
     """
+    try:  # fastrnn's caches and plain arrays in shapes that fit run as they are
+        steps, _ = caches
+        grads = None if type(steps) is not RNNStepCaches else _run_backward(
+            da, steps.a_next, steps.a_hist, steps.x_seq, *BACKWARD_ITEMS(steps.parameters))
+    except NOT_AS_GIVEN:
+        grads = None
+    if grads is not None:
+        return grads
+    # other caches, arrays to convert, or an error to report
     steps, _ = split_caches(caches, "rnn_forward")
-    if isinstance(steps, RNNStepCaches):
-        try:  # plain arrays in shapes that fit run as they are
-            grads = _run_backward(da, steps.a_next, steps.a_hist, steps.x_seq,
-                                  *BACKWARD_ITEMS(steps.parameters))
-        except NOT_AS_GIVEN:
-            grads = None
-        if grads is not None:
-            return grads
-    # arrays to convert, or an error to report
     da_arr, T = upstream_gradient(da, DA_LAYOUT)
     if isinstance(steps, RNNStepCaches):
         p, dtype = recorded_inputs("rnn_backward", da_arr, T, steps, BACKWARD_PARAMETERS)

@@ -37,16 +37,21 @@ def rnn_forward(x, a0, WaxT, WaaT, ba, WyaT, by, a_out, y_out):
     # Input projection of every step at once; a_out holds it until step t
     # overwrites its block with the state.
     matmul(x.reshape(T * m, n_x), WaxT, a_out.reshape(T * m, n_a))
+    block = m * n_a  # one step's states
     recur = np.empty((m, n_a), a_out.dtype)
-    a_flat = a_out.reshape(T * m * n_a)
+    recur_flat = recur.reshape(block)
+    bias = np.empty(block, a_out.dtype)  # ba repeated for every row: the step's sum is one flat loop
+    for i in range(m):
+        for j in range(n_a):
+            bias[i * n_a + j] = ba[j]
+    a_flat = a_out.reshape(T * block)
     for t in range(T):
         a_prev = a0 if t == 0 else a_out[t - 1]
         matmul(a_prev, WaaT, recur)
-        a_t = a_out[t]
-        for i in range(m):
-            for j in range(n_a):
-                a_t[i, j] = (a_t[i, j] + recur[i, j]) + ba[j]
-        tanh_range(a_flat, t * m * n_a, (t + 1) * m * n_a)
+        a_t = a_flat[t * block:(t + 1) * block]
+        for k in range(block):
+            a_t[k] = (a_t[k] + recur_flat[k]) + bias[k]
+        tanh_range(a_flat, t * block, (t + 1) * block)
     y2 = y_out.reshape(T * m, n_y)
     matmul(a_out.reshape(T * m, n_a), WyaT, y2)
     add_row_vector(y2, by)
@@ -69,14 +74,17 @@ def rnn_backward(dz, a_next, a_prev, x, Waa, Wax, dx, da0, dWax, dWaa, dba):
     """
     T, m, n_a = dz.shape
     n_x = x.shape[2]
+    block = m * n_a  # one step's states
     carry = da0  # gradient flowing into a<t-1>; ends as da0
-    carry[:] = 0.0
+    carry_flat = carry.reshape(block)
+    for k in range(block):
+        carry_flat[k] = 0.0
     for t in range(T - 1, -1, -1):
         dz_t = dz[t]
-        a_t = a_next[t]
-        for i in range(m):
-            for j in range(n_a):
-                dz_t[i, j] = (dz_t[i, j] + carry[i, j]) * (1.0 - a_t[i, j] ** 2)
+        dz_flat = dz_t.reshape(block)
+        a_t = a_next[t].reshape(block)
+        for k in range(block):
+            dz_flat[k] = (dz_flat[k] + carry_flat[k]) * (1.0 - a_t[k] ** 2)
         matmul(dz_t, Waa, carry)
     dz2 = dz.reshape(T * m, n_a)
     matmul(dz2, Wax, dx.reshape(T * m, n_x))
