@@ -29,6 +29,7 @@ from numba import types
 from numba.extending import intrinsic
 
 from ._jit import contracting_kernel, kernel
+from .linalg import view_as
 
 _LOG2E = 1.4426950408889634
 _LN2_HI = 6.93147180369123816490e-01  # ln2 split in two for an exact k*ln2_hi
@@ -176,7 +177,7 @@ def softmax_rows(z):
                 top = row[j]
         for j in range(n):
             row[j] = row[j] - top
-    exp_range(z.reshape(r * n), 0, r * n, 1.0)
+    exp_range(view_as(z, r * n), 0, r * n, 1.0)
     for s in range(r):
         row = z[s]
         total = 0.0

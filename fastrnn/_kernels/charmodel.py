@@ -25,6 +25,7 @@ from numba import types
 
 from ._jit import contracting_kernel, entry_kernel, kernel, reassociating_kernel
 from .activations import exp_range, tanh_range
+from .linalg import view_as
 
 
 @kernel
@@ -39,8 +40,8 @@ def workspace(n_a, n_y, T_max):
     for size in sizes:
         views.append(buf[start:start + size])
         start += size
-    return (views[0].reshape(T_max + 1, n_a), views[1].reshape(T_max, n_y), views[2].reshape(T_max, n_y),
-            views[3].reshape(T_max, n_a), views[4])
+    return (view_as(views[0], (T_max + 1, n_a)), view_as(views[1], (T_max, n_y)), view_as(views[2], (T_max, n_y)),
+            view_as(views[3], (T_max, n_a)), views[4])
 
 
 @reassociating_kernel
@@ -269,7 +270,7 @@ def weight_gradients(xs, a_hist, dys, das, dWax, dWaa, dWya, db, dby,
     n_y = dWya.shape[0]
     sum_outer_products(dys[:T], a_hist[1:], step, dWya, Wya, lr, max_value)
     sum_outer_products(das[:T], a_hist, step, dWaa, Waa, lr, max_value)
-    dWax_flat = dWax.reshape(dWax.size)
+    dWax_flat = view_as(dWax, dWax.size)
     for i in range(dWax_flat.shape[0]):
         dWax_flat[i] = 0.0
     for i in range(n_a):
@@ -288,7 +289,7 @@ def weight_gradients(xs, a_hist, dys, das, dWax, dWaa, dWya, db, dby,
             for i in range(n_a):
                 dWax[i, k] += da[i]
     if step:
-        clip_and_step(dWax_flat, Wax.reshape(Wax.size), lr, max_value)
+        clip_and_step(dWax_flat, view_as(Wax, Wax.size), lr, max_value)
         clip_and_step(db, b, lr, max_value)
         clip_and_step(dby, by, lr, max_value)
 
@@ -353,9 +354,9 @@ def optimize_entry(seqs, a0, Wax, Waa, Wya, b, by, lr, max_value, dWax, dWaa, dW
         if seqs[t] < -1 or seqs[t] >= n_x or seqs[T + t] < 0 or seqs[T + t] >= n_y:
             return -1.0
     work = workspace(n_a, n_y, T)
-    loss = sgd_step(seqs[:T], seqs[T:], a0.reshape(n_a), Wax, Waa, Wya, b.reshape(n_a), by.reshape(n_y),
-                    dWax, dWaa, dWya, db.reshape(n_a), dby.reshape(n_y), lr, max_value, work)
-    a_last.reshape(n_a)[:] = work[0][T]
+    loss = sgd_step(seqs[:T], seqs[T:], view_as(a0, n_a), Wax, Waa, Wya, view_as(b, n_a), view_as(by, n_y),
+                    dWax, dWaa, dWya, view_as(db, n_a), view_as(dby, n_y), lr, max_value, work)
+    view_as(a_last, n_a)[:] = work[0][T]
     return loss
 
 

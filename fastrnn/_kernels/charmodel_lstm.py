@@ -12,6 +12,7 @@ import numpy as np
 
 from ._jit import kernel
 from .charmodel import draw_index, load_example, longest_example
+from .linalg import view_as
 from .lstm import lstm_backward, lstm_forward
 
 
@@ -81,7 +82,7 @@ def loss_and_gradients(xs, ys, a0, c0, params, WxT, WaT, WyT, grads, work):
 @kernel
 def clip_and_adam_array(p, g, v, s, c1, c2, lr, beta1, beta2, epsilon, max_value):
     """:func:`clip_and_adam` for one array (all four of the same shape, contiguous)."""
-    p, g, v, s = p.reshape(p.size), g.reshape(g.size), v.reshape(v.size), s.reshape(s.size)
+    p, g, v, s = view_as(p, p.size), view_as(g, g.size), view_as(v, v.size), view_as(s, s.size)
     for i in range(p.shape[0]):
         gi = g[i]
         if gi > max_value:

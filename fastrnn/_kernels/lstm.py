@@ -20,7 +20,7 @@ import numpy as np
 from ._jit import entry_kernel, kernel
 from .activations import sigmoid_range, softmax_rows, tanh_range
 from .linalg import (TILE, TILED_MIN, add_row_vector, column_sums, matmul, matmul_tn, to_time_major,
-                     transpose_into, work_array)
+                     transpose_into, view_as, work_array)
 
 #: Gate values per block of rows in :func:`lstm_forward` (64 KiB of float64).
 BLOCK_VALUES = 8192
@@ -45,14 +45,14 @@ def lstm_forward(x, a0, c0, WxT, WaT, b, WyT, by, a_out, c_out, gates, y_out):
     n_a = a0.shape[1]
     n_g = 4 * n_a
     n_y = by.shape[0]
-    matmul(x.reshape(T * m, n_x), WxT, gates.reshape(T * m, n_g))
+    matmul(view_as(x, (T * m, n_x)), WxT, view_as(gates, (T * m, n_g)))
     recur = np.empty((m, n_g), gates.dtype)
     # The gate activations of a step go through a gate-major scratch (f, i |
     # cc | o blocks contiguous: 3 activation calls) a block of rows at a time,
     # small enough to stay in cache (a whole step is 1 MB at the large shape).
     rows = max(1, min(m, BLOCK_VALUES // n_g))
     scratch = np.empty(4 * rows * n_a, gates.dtype)
-    a_flat = a_out.reshape(T * m * n_a)
+    a_flat = view_as(a_out, T * m * n_a)
     for t in range(T):
         a_prev = a0 if t == 0 else a_out[t - 1]
         c_prev = c0 if t == 0 else c_out[t - 1]
@@ -63,7 +63,7 @@ def lstm_forward(x, a0, c0, WxT, WaT, b, WyT, by, a_out, c_out, gates, y_out):
         for i0 in range(0, m, rows):
             i1 = min(i0 + rows, m)
             block = (i1 - i0) * n_a
-            pre = scratch[:4 * block].reshape(4, i1 - i0, n_a)
+            pre = view_as(scratch[:4 * block], (4, i1 - i0, n_a))
             for k in range(4):
                 pk = pre[k]
                 for i in range(i0, i1):
@@ -96,8 +96,8 @@ def lstm_forward(x, a0, c0, WxT, WaT, b, WyT, by, a_out, c_out, gates, y_out):
                 o, at = pre[3, i - i0], a_t[i]
                 for j in range(n_a):
                     at[j] = o[j] * at[j]
-    y2 = y_out.reshape(T * m, n_y)
-    matmul(a_out.reshape(T * m, n_a), WyT, y2)
+    y2 = view_as(y_out, (T * m, n_y))
+    matmul(view_as(a_out, (T * m, n_a)), WyT, y2)
     add_row_vector(y2, by)
     softmax_rows(y2)
 
@@ -130,7 +130,7 @@ def lstm_backward(da, dc_last, a_prev, c_next, c_prev, gates, x, Wa, Wx,
     for t in range(T - 1, -1, -1):
         g = gates[t]
         dg = dgates[t]
-        tanh_c[:] = c_next[t].reshape(m * n_a)
+        tanh_c[:] = view_as(c_next[t], m * n_a)
         tanh_range(tanh_c, 0, m * n_a)
         for i in range(m):
             for j in range(n_a):
@@ -147,10 +147,10 @@ def lstm_backward(da, dc_last, a_prev, c_next, c_prev, gates, x, Wa, Wx,
                 dg[i, 3 * n_a + j] = da_ij * tc * ot * (1.0 - ot)
                 carry_c[i, j] = dc * ft
         matmul(dg, Wa, carry_a)
-    dg2 = dgates.reshape(T * m, n_g)
-    matmul(dg2, Wx, dx.reshape(T * m, n_x))
-    matmul_tn(dg2, a_prev.reshape(T * m, n_a), dWa)
-    matmul_tn(dg2, x.reshape(T * m, n_x), dWx)
+    dg2 = view_as(dgates, (T * m, n_g))
+    matmul(dg2, Wx, view_as(dx, (T * m, n_x)))
+    matmul_tn(dg2, view_as(a_prev, (T * m, n_a)), dWa)
+    matmul_tn(dg2, view_as(x, (T * m, n_x)), dWx)
     column_sums(dg2, db)
 
 
@@ -267,7 +267,7 @@ def lstm_forward_entry(x, a0, c0, Wf, Wi, Wc, Wo, bf, bi, bc, bo, Wy, by, x_seq,
     WyT = np.empty((n_a, n_y), dtype)
     stack_gate_weights_transposed(Wf, Wi, Wc, Wo, WaT, WxT)
     transpose_into(Wy, WyT)
-    lstm_forward(x_seq, a_hist[0], c_hist[0], WxT, WaT, b, WyT, by.reshape(n_y),
+    lstm_forward(x_seq, a_hist[0], c_hist[0], WxT, WaT, b, WyT, view_as(by, n_y),
                  a_hist[1:], c_hist[1:], gates, y_out)
     return True
 
@@ -307,8 +307,8 @@ def lstm_backward_entry(da, dc_last, a_prev, c_next, c_prev, gates, x, Wf, Wi, W
     dtype = dx.dtype
     size = T * m * n_a
     scratch = work_array(work, 5 * size)
-    da_seq = scratch[:size].reshape(T, m, n_a)
-    dgates = scratch[size:].reshape(T, m, 4 * n_a)
+    da_seq = view_as(scratch[:size], (T, m, n_a))
+    dgates = view_as(scratch[size:], (T, m, 4 * n_a))
     to_time_major(da, da_seq)
     Wa = np.empty((4 * n_a, n_a), dtype)
     Wx = np.empty((4 * n_a, n_x), dtype)
@@ -316,7 +316,7 @@ def lstm_backward_entry(da, dc_last, a_prev, c_next, c_prev, gates, x, Wf, Wi, W
     dWa = np.empty((4 * n_a, n_a), dtype)
     dWx = np.empty((4 * n_a, n_x), dtype)
     lstm_backward(da_seq, dc_last, a_prev[:T], c_next[:T], c_prev[:T], gates[:T], x[:T], Wa, Wx,
-                  dgates, dx, da0, dc0, dWa, dWx, db.reshape(4 * n_a))
+                  dgates, dx, da0, dc0, dWa, dWx, view_as(db, 4 * n_a))
     for r in range(4 * n_a):
         row = dW[r]
         for j in range(n_a):

@@ -14,46 +14,44 @@ import numpy as np
 
 from ._jit import entry_kernel, kernel
 from .activations import softmax_rows, tanh_range
-from .linalg import (add_row_vector, column_sums, matmul, matmul_tn, to_time_major, transpose_into,
-                     work_array)
+from .linalg import (add_matmul_block, add_row_vector, column_sums, matmul, matmul_block, matmul_tn,
+                     to_time_major, transpose_into, view_as, work_array)
 
 
 @kernel
-def rnn_forward(x, a0, WaxT, WaaT, ba, WyaT, by, a_out, y_out):
+def rnn_forward(x, WaxT, WaaT, ba, WyaT, by, a_hist, y_out):
     """Run the whole forward recurrence.
 
     Parameters
     ----------
     x : (T, m, n_x) inputs.
-    a0 : (m, n_a) initial state.
     WaxT : (n_x, n_a), WaaT : (n_a, n_a), WyaT : (n_a, n_y) transposed weights.
     ba : (n_a,), by : (n_y,) biases.
-    a_out : (T, m, n_a) receives a<1..T>.
+    a_hist : (T + 1, m, n_a) holds a0 in a_hist[0]; receives a<1..T>.
     y_out : (T, m, n_y) receives the softmax outputs.
     """
     T, m, n_x = x.shape
-    n_a = a0.shape[1]
+    n_a = a_hist.shape[2]
     n_y = by.shape[0]
-    # Input projection of every step at once; a_out holds it until step t
-    # overwrites its block with the state.
-    matmul(x.reshape(T * m, n_x), WaxT, a_out.reshape(T * m, n_a))
     block = m * n_a  # one step's states
-    recur = np.empty((m, n_a), a_out.dtype)
-    recur_flat = recur.reshape(block)
-    bias = np.empty(block, a_out.dtype)  # ba repeated for every row: the step's sum is one flat loop
+    a_flat = view_as(a_hist, (T + 1) * block)
+    # Input projection of every step at once into a<1..T>; step t adds the
+    # recurrent product to its block (a_flat[(t+1) block:]), then the bias, then tanh.
+    matmul_block(view_as(x, T * m * n_x), 0, WaxT, a_flat, block, T * m)
+    bias = np.empty(block, a_hist.dtype)  # ba repeated for every row: the step's sum is one flat loop
     for i in range(m):
         for j in range(n_a):
             bias[i * n_a + j] = ba[j]
-    a_flat = a_out.reshape(T * block)
+    row = np.empty(n_a, a_hist.dtype)
     for t in range(T):
-        a_prev = a0 if t == 0 else a_out[t - 1]
-        matmul(a_prev, WaaT, recur)
-        a_t = a_flat[t * block:(t + 1) * block]
+        at = (t + 1) * block
+        add_matmul_block(a_flat, t * block, WaaT, a_flat, at, m, row)
+        a_t = a_flat[at:at + block]  # loops over views from 0 vectorise (a_flat[at + k] does not: sign checks)
         for k in range(block):
-            a_t[k] = (a_t[k] + recur_flat[k]) + bias[k]
-        tanh_range(a_flat, t * block, (t + 1) * block)
-    y2 = y_out.reshape(T * m, n_y)
-    matmul(a_out.reshape(T * m, n_a), WyaT, y2)
+            a_t[k] += bias[k]
+        tanh_range(a_flat, at, at + block)
+    y2 = view_as(y_out, (T * m, n_y))
+    matmul_block(a_flat, block, WyaT, y2, 0, T * m)
     add_row_vector(y2, by)
     softmax_rows(y2)
 
@@ -75,21 +73,21 @@ def rnn_backward(dz, a_next, a_prev, x, Waa, Wax, dx, da0, dWax, dWaa, dba):
     T, m, n_a = dz.shape
     n_x = x.shape[2]
     block = m * n_a  # one step's states
-    carry = da0  # gradient flowing into a<t-1>; ends as da0
-    carry_flat = carry.reshape(block)
+    dz_flat = view_as(dz, T * block)
+    a_flat = view_as(a_next, T * block)
+    carry = view_as(da0, block)  # gradient flowing into a<t-1>; ends as da0
     for k in range(block):
-        carry_flat[k] = 0.0
+        carry[k] = 0.0
     for t in range(T - 1, -1, -1):
-        dz_t = dz[t]
-        dz_flat = dz_t.reshape(block)
-        a_t = a_next[t].reshape(block)
+        at = t * block
+        dz_t, a_t = dz_flat[at:at + block], a_flat[at:at + block]
         for k in range(block):
-            dz_flat[k] = (dz_flat[k] + carry_flat[k]) * (1.0 - a_t[k] ** 2)
-        matmul(dz_t, Waa, carry)
-    dz2 = dz.reshape(T * m, n_a)
-    matmul(dz2, Wax, dx.reshape(T * m, n_x))
-    matmul_tn(dz2, x.reshape(T * m, n_x), dWax)
-    matmul_tn(dz2, a_prev.reshape(T * m, n_a), dWaa)
+            dz_t[k] = (dz_t[k] + carry[k]) * (1.0 - a_t[k] ** 2)
+        matmul_block(dz_flat, at, Waa, carry, 0, m)
+    dz2 = view_as(dz, (T * m, n_a))
+    matmul(dz2, Wax, view_as(dx, (T * m, n_x)))
+    matmul_tn(dz2, view_as(x, (T * m, n_x)), dWax)
+    matmul_tn(dz2, view_as(a_prev, (T * m, n_a)), dWaa)
     column_sums(dz2, dba)
 
 
@@ -127,7 +125,7 @@ def rnn_forward_entry(x, a0, Wax, Waa, ba, Wya, by, x_seq, a_hist, y_out):
     transpose_into(Wax, WaxT)
     transpose_into(Waa, WaaT)
     transpose_into(Wya, WyaT)
-    rnn_forward(x_seq, a_hist[0], WaxT, WaaT, ba.reshape(n_a), WyaT, by.reshape(n_y), a_hist[1:], y_out)
+    rnn_forward(x_seq, WaxT, WaaT, view_as(ba, n_a), WyaT, view_as(by, n_y), a_hist, y_out)
     return True
 
 
@@ -155,5 +153,5 @@ def rnn_backward_entry(da, a_next, a_prev, x, Waa, Wax, work, dx, da0, dWax, dWa
         return False
     dz = work_array(work, T * m * n_a).reshape(T, m, n_a)
     to_time_major(da, dz)
-    rnn_backward(dz, a_next[:T], a_prev[:T], x[:T], Waa, Wax, dx, da0, dWax, dWaa, dba.reshape(n_a))
+    rnn_backward(dz, a_next[:T], a_prev[:T], x[:T], Waa, Wax, dx, da0, dWax, dWaa, view_as(dba, n_a))
     return True
