@@ -73,3 +73,73 @@ def test_stack_gate_weights_transposed(n_a, n_x):
     lstm.stack_gate_weights_transposed(*gates, WaT, WxT)
     stacked = np.vstack(gates)
     assert np.array_equal(WaT, stacked[:, :n_a].T) and np.array_equal(WxT, stacked[:, n_a:].T)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_gemm_on_offset_blocks(dtype):
+    """``gemm`` reads and writes row-major blocks inside flat buffers (rows
+    further apart than the block is wide), transposed or not, and adds to
+    the block when asked; nothing outside the block changes."""
+    rng = np.random.default_rng(5)
+    rows, cols, inner = 4, 3, 6
+    tol = dict(rtol=1e-12, atol=1e-12) if dtype == np.float64 else dict(rtol=1e-5, atol=1e-5)
+    for trans_a in (False, True):
+        for trans_b in (False, True):
+            for accumulate in (False, True):
+                a_shape = (inner, rows) if trans_a else (rows, inner)
+                b_shape = (cols, inner) if trans_b else (inner, cols)
+                lda, ldb, ldc = a_shape[1] + 2, b_shape[1] + 1, cols + 3
+                a_buf = rng.standard_normal(3 + a_shape[0] * lda).astype(dtype)
+                b_buf = rng.standard_normal(5 + b_shape[0] * ldb).astype(dtype)
+                c_buf = rng.standard_normal(7 + rows * ldc).astype(dtype)
+                view = lambda buf, at, shape, ld: buf[at:at + shape[0] * ld].reshape(shape[0], ld)[:, :shape[1]]  # noqa: E731
+                A, B = view(a_buf, 3, a_shape, lda), view(b_buf, 5, b_shape, ldb)
+                opA, opB = (A.T if trans_a else A), (B.T if trans_b else B)
+                before = c_buf.copy()
+                want = opA.astype(np.float64) @ opB.astype(np.float64)
+                if accumulate:
+                    want = want + view(before, 7, (rows, cols), ldc)
+                linalg.gemm(a_buf, 3, lda, trans_a, b_buf, 5, ldb, trans_b, c_buf, 7, ldc,
+                            rows, cols, inner, accumulate)
+                got = view(c_buf, 7, (rows, cols), ldc)
+                assert_allclose(got, want, **tol, err_msg=f"{trans_a} {trans_b} {accumulate}")
+                untouched = np.ones(c_buf.shape, bool)
+                view(untouched, 7, (rows, cols), ldc)[:] = False
+                assert np.array_equal(c_buf[untouched], before[untouched])
+
+
+@pytest.mark.parametrize("rows, k, n", [(1, 5, 7), (3, 5, 7)], ids=["one-row loop", "BLAS"])
+def test_products_on_blocks_of_flat_buffers(rows, k, n):
+    """matmul_block and add_matmul_block at offsets of flat buffers, on both
+    sides of the one-row switch (the sum of add_matmul_block is rounded as
+    ``out + a @ b``)."""
+    rng = np.random.default_rng(rows)
+    a, b = rng.standard_normal(2 + rows * k), rng.standard_normal((k, n))
+    out = rng.standard_normal(4 + rows * n + 3)
+    block = a[2:2 + rows * k].reshape(rows, k)
+    product = np.empty((rows, n))
+    linalg.matmul(block.copy(), b, product)  # the same products as the kernels' matmul
+    before = out.copy()
+    linalg.matmul_block(a, 2, b, out, 4, rows)
+    assert np.array_equal(out[4:4 + rows * n].reshape(rows, n), product)
+    assert np.array_equal(out[:4], before[:4]) and np.array_equal(out[4 + rows * n:], before[4 + rows * n:])
+    out[:] = before
+    linalg.add_matmul_block(a, 2, b, out, 4, rows, np.empty(n))
+    assert_allclose(out[4:4 + rows * n].reshape(rows, n), before[4:4 + rows * n].reshape(rows, n) + product,
+                    rtol=1e-15, atol=1e-15)
+    assert np.array_equal(out[:4], before[:4]) and np.array_equal(out[4 + rows * n:], before[4 + rows * n:])
+
+
+def test_view_as_shares_memory_with_any_shape_of_the_same_size():
+    from numba import njit
+
+    @njit
+    def views(a):
+        return linalg.view_as(a, a.size), linalg.view_as(a, (a.shape[0] * a.shape[1], a.shape[2]))
+
+    a = np.arange(24.0).reshape(2, 3, 4)
+    flat, rows = views(a)
+    assert flat.shape == (24,) and flat.strides == (8,) and np.array_equal(flat, a.ravel())
+    assert rows.shape == (6, 4) and rows.strides == (32, 8) and np.array_equal(rows, a.reshape(6, 4))
+    flat[5] = -1.0
+    assert a[0, 1, 1] == -1.0
