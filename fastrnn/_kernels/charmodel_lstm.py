@@ -54,8 +54,7 @@ def loss_and_gradients(xs, ys, a0, c0, params, WxT, WaT, WyT, grads, work):
             xT[t, 0, xs[t]] = 1.0
     a_hist[0] = a0
     c_hist[0] = c0
-    lstm_forward(xT, a_hist[0], c_hist[0], WxT, WaT, b, WyT, by,
-                 a_hist[1:T + 1], c_hist[1:T + 1], gates[:T], y[:T])
+    lstm_forward(xT, WxT, WaT, b, WyT, by, a_hist[:T + 1], c_hist[:T + 1], gates[:T], y[:T])
     loss = 0.0
     dWy[:] = 0.0
     dby[:] = 0.0
@@ -154,7 +153,7 @@ def sample(params, newline, seed, max_length, out):
         x[:] = 0.0
         if idx >= 0:
             x[0, 0, idx] = 1.0
-        lstm_forward(x, a[0], c[0], WxT, WaT, b, WyT, by, a[1:], c[1:], gates, y)
+        lstm_forward(x, WxT, WaT, b, WyT, by, a, c, gates, y)
         idx = draw_index(y[0, 0], cdf, seed + 2 * count)
         if idx < 0:
             return -1

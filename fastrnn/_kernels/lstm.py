@@ -19,47 +19,48 @@ import numpy as np
 
 from ._jit import entry_kernel, kernel
 from .activations import sigmoid_range, softmax_rows, tanh_range
-from .linalg import (TILE, TILED_MIN, add_row_vector, column_sums, matmul, matmul_tn, to_time_major,
-                     transpose_into, view_as, work_array)
+from .linalg import (TILE, TILED_MIN, add_matmul_block, add_row_vector, column_sums, matmul, matmul_block,
+                     matmul_tn, to_time_major, transpose_into, view_as, work_array)
 
 #: Gate values per block of rows in :func:`lstm_forward` (64 KiB of float64).
 BLOCK_VALUES = 8192
 
 
 @kernel
-def lstm_forward(x, a0, c0, WxT, WaT, b, WyT, by, a_out, c_out, gates, y_out):
+def lstm_forward(x, WxT, WaT, b, WyT, by, a_hist, c_hist, gates, y_out):
     """Run the whole forward recurrence.
 
     Parameters
     ----------
     x : (T, m, n_x) inputs.
-    a0, c0 : (m, n_a) initial hidden and cell states.
     WxT : (n_x, 4 n_a), WaT : (n_a, 4 n_a) transposed stacked gate weights.
     b : (4 n_a,) stacked gate biases.
     WyT : (n_a, n_y), by : (n_y,) output layer.
-    a_out, c_out : (T, m, n_a) receive a<1..T> and c<1..T>.
+    a_hist, c_hist : (T + 1, m, n_a) hold a0 and c0 in step 0; receive a<1..T> and c<1..T>.
     gates : (T, m, 4 n_a) receives f, i, cc, o.
     y_out : (T, m, n_y) receives the softmax outputs.
     """
     T, m, n_x = x.shape
-    n_a = a0.shape[1]
+    n_a = a_hist.shape[2]
     n_g = 4 * n_a
     n_y = by.shape[0]
-    matmul(view_as(x, (T * m, n_x)), WxT, view_as(gates, (T * m, n_g)))
-    recur = np.empty((m, n_g), gates.dtype)
+    step = m * n_a  # one step's states
+    a_flat = view_as(a_hist, (T + 1) * step)
+    gates_flat = view_as(gates, T * m * n_g)
+    # Input projection of every step at once; step t adds its recurrent product to its block.
+    matmul_block(view_as(x, T * m * n_x), 0, WxT, gates_flat, 0, T * m)
+    row = np.empty(n_g, gates.dtype)
     # The gate activations of a step go through a gate-major scratch (f, i |
     # cc | o blocks contiguous: 3 activation calls) a block of rows at a time,
     # small enough to stay in cache (a whole step is 1 MB at the large shape).
     rows = max(1, min(m, BLOCK_VALUES // n_g))
     scratch = np.empty(4 * rows * n_a, gates.dtype)
-    a_flat = view_as(a_out, T * m * n_a)
     for t in range(T):
-        a_prev = a0 if t == 0 else a_out[t - 1]
-        c_prev = c0 if t == 0 else c_out[t - 1]
-        matmul(a_prev, WaT, recur)
+        add_matmul_block(a_flat, t * step, WaT, gates_flat, t * m * n_g, m, row)
+        c_prev = c_hist[t]
         g = gates[t]
-        a_t = a_out[t]
-        c_t = c_out[t]
+        a_t = a_hist[t + 1]
+        c_t = c_hist[t + 1]
         for i0 in range(0, m, rows):
             i1 = min(i0 + rows, m)
             block = (i1 - i0) * n_a
@@ -68,11 +69,10 @@ def lstm_forward(x, a0, c0, WxT, WaT, b, WyT, by, a_out, c_out, gates, y_out):
                 pk = pre[k]
                 for i in range(i0, i1):
                     gi = g[i]
-                    ri = recur[i]
                     pki = pk[i - i0]
                     for j in range(n_a):
                         col = k * n_a + j
-                        pki[j] = (gi[col] + ri[col]) + b[col]
+                        pki[j] = gi[col] + b[col]
             sigmoid_range(scratch, 0, 2 * block)  # f, i
             tanh_range(scratch, 2 * block, 3 * block)  # cc
             sigmoid_range(scratch, 3 * block, 4 * block)  # o
@@ -90,14 +90,14 @@ def lstm_forward(x, a0, c0, WxT, WaT, b, WyT, by, a_out, c_out, gates, y_out):
                     c = f[j] * cp[j] + u[j] * cc[j]
                     ct[j] = c
                     at[j] = c
-            start = (t * m + i0) * n_a
+            start = (t + 1) * step + i0 * n_a
             tanh_range(a_flat, start, start + block)
             for i in range(i0, i1):
                 o, at = pre[3, i - i0], a_t[i]
                 for j in range(n_a):
                     at[j] = o[j] * at[j]
+    matmul_block(a_flat, step, WyT, view_as(y_out, T * m * n_y), 0, T * m)
     y2 = view_as(y_out, (T * m, n_y))
-    matmul(view_as(a_out, (T * m, n_a)), WyT, y2)
     add_row_vector(y2, by)
     softmax_rows(y2)
 
@@ -122,16 +122,23 @@ def lstm_backward(da, dc_last, a_prev, c_next, c_prev, gates, x, Wa, Wx,
     T, m, n_a = da.shape
     n_x = x.shape[2]
     n_g = 4 * n_a
+    step = m * n_a
     carry_a = da0
-    carry_a[:] = 0.0
     carry_c = dc0
-    carry_c[:] = dc_last
-    tanh_c = np.empty(m * n_a, da.dtype)
+    carry_a_flat, carry_c_flat, dc_last_flat = view_as(da0, step), view_as(dc0, step), view_as(dc_last, step)
+    for k in range(step):  # loops: numba's broadcasting ``carry[:] = ...`` costs more at small sizes
+        carry_a_flat[k] = 0.0
+        carry_c_flat[k] = dc_last_flat[k]
+    dgates_flat = view_as(dgates, T * m * n_g)
+    c_next_flat = view_as(c_next, T * step)
+    tanh_c = np.empty(step, da.dtype)
     for t in range(T - 1, -1, -1):
         g = gates[t]
         dg = dgates[t]
-        tanh_c[:] = view_as(c_next[t], m * n_a)
-        tanh_range(tanh_c, 0, m * n_a)
+        c_t = c_next_flat[t * step:(t + 1) * step]
+        for k in range(step):
+            tanh_c[k] = c_t[k]
+        tanh_range(tanh_c, 0, step)
         for i in range(m):
             for j in range(n_a):
                 ft = g[i, j]
@@ -146,7 +153,7 @@ def lstm_backward(da, dc_last, a_prev, c_next, c_prev, gates, x, Wa, Wx,
                 dg[i, 2 * n_a + j] = dc * it * (1.0 - cct * cct)
                 dg[i, 3 * n_a + j] = da_ij * tc * ot * (1.0 - ot)
                 carry_c[i, j] = dc * ft
-        matmul(dg, Wa, carry_a)
+        matmul_block(dgates_flat, t * m * n_g, Wa, carry_a_flat, 0, m)
     dg2 = view_as(dgates, (T * m, n_g))
     matmul(dg2, Wx, view_as(dx, (T * m, n_x)))
     matmul_tn(dg2, view_as(a_prev, (T * m, n_a)), dWa)
@@ -267,8 +274,7 @@ def lstm_forward_entry(x, a0, c0, Wf, Wi, Wc, Wo, bf, bi, bc, bo, Wy, by, x_seq,
     WyT = np.empty((n_a, n_y), dtype)
     stack_gate_weights_transposed(Wf, Wi, Wc, Wo, WaT, WxT)
     transpose_into(Wy, WyT)
-    lstm_forward(x_seq, a_hist[0], c_hist[0], WxT, WaT, b, WyT, view_as(by, n_y),
-                 a_hist[1:], c_hist[1:], gates, y_out)
+    lstm_forward(x_seq, WxT, WaT, b, WyT, view_as(by, n_y), a_hist, c_hist, gates, y_out)
     return True
 
 

@@ -50,8 +50,8 @@ def rnn_forward(x, WaxT, WaaT, ba, WyaT, by, a_hist, y_out):
         for k in range(block):
             a_t[k] += bias[k]
         tanh_range(a_flat, at, at + block)
+    matmul_block(a_flat, block, WyaT, view_as(y_out, T * m * n_y), 0, T * m)
     y2 = view_as(y_out, (T * m, n_y))
-    matmul_block(a_flat, block, WyaT, y2, 0, T * m)
     add_row_vector(y2, by)
     softmax_rows(y2)
 
