@@ -38,11 +38,12 @@ def rnn_forward(x, WaxT, WaaT, ba, WyaT, by, a_hist, y_out):
     # Input projection of every step at once into a<1..T>; step t adds the
     # recurrent product to its block (a_flat[(t+1) block:]), then the bias, then tanh.
     matmul_block(view_as(x, T * m * n_x), 0, WaxT, a_flat, block, T * m)
-    bias = np.empty(block, a_hist.dtype)  # ba repeated for every row: the step's sum is one flat loop
+    scratch = np.empty(block + n_a, a_hist.dtype)
+    bias = scratch[:block]  # ba repeated for every row: the step's sum is one flat loop
     for i in range(m):
         for j in range(n_a):
             bias[i * n_a + j] = ba[j]
-    row = np.empty(n_a, a_hist.dtype)
+    row = scratch[block:]  # for the one-row product
     for t in range(T):
         at = (t + 1) * block
         add_matmul_block(a_flat, t * block, WaaT, a_flat, at, m, row)
@@ -119,9 +120,10 @@ def rnn_forward_entry(x, a0, Wax, Waa, ba, Wya, by, x_seq, a_hist, y_out):
         return False
     to_time_major(x, x_seq)
     transpose_into(a0, a_hist[0])
-    WaxT = np.empty((n_x, n_a), x_seq.dtype)
-    WaaT = np.empty((n_a, n_a), x_seq.dtype)
-    WyaT = np.empty((n_a, n_y), x_seq.dtype)
+    weights = np.empty(n_a * (n_x + n_a + n_y), x_seq.dtype)  # one allocation for the three
+    WaxT = view_as(weights[:n_x * n_a], (n_x, n_a))
+    WaaT = view_as(weights[n_x * n_a:(n_x + n_a) * n_a], (n_a, n_a))
+    WyaT = view_as(weights[(n_x + n_a) * n_a:], (n_a, n_y))
     transpose_into(Wax, WaxT)
     transpose_into(Waa, WaaT)
     transpose_into(Wya, WyaT)
