@@ -6,7 +6,8 @@ from numpy.testing import assert_allclose
 from fastrnn._kernels import linalg
 
 
-@pytest.mark.parametrize("r, m, n", [(7, 5, 3), (7, 3, 5), (80, 40, 40), (80, 64, 20), (80, 20, 64)])
+@pytest.mark.parametrize("r, m, n", [(7, 5, 3), (7, 3, 5), (80, 40, 40), (80, 64, 20), (80, 20, 64),
+                                     (2048, 256, 128)])  # the last: narrower operand first (NARROW_FIRST_MIN)
 def test_matmul_tn(r, m, n):
     rng = np.random.default_rng(r * m * n)
     a, b = rng.standard_normal((r, m)), rng.standard_normal((r, n))
