@@ -2,11 +2,12 @@
 
 Fresh memory costs page faults (about 3 us per 4 KiB page on the CI
 machine): at the medium shape a backward pass that allocated its scratch
-anew spent more time faulting pages in than computing.  Scratch that does
-not outlive a call (the time-major copy of ``da`` that the backward kernels
-turn into the pre-activation gradient) comes from here instead: one buffer
-per name, dtype and thread, grown as needed and kept.  Nothing returned to
-the caller or kept in a cache lives here.
+anew spent more time faulting pages in than computing.  Large scratch that
+does not outlive a call (the time-major copy of ``da`` that the backward
+kernels turn into the pre-activation gradient) comes from here instead: one
+buffer per name, dtype and thread, grown as needed and kept; small scratch
+the kernels allocate themselves.  Nothing returned to the caller or kept in
+a cache lives here.
 """
 import threading
 
