@@ -90,10 +90,19 @@ def test_range_and_float32():
 
 def test_softmax_rows_is_robust_where_the_global_max_underflows():
     z = np.array([[0.0, 1.0, 2.0], [-2000.0, -2001.0, -2002.0]])
-    softmax_rows(z)
+    softmax_rows(z, np.zeros(3))
     np.testing.assert_allclose(z.sum(axis=1), 1.0)
     e = np.exp([0.0, -1.0, -2.0])
     np.testing.assert_allclose(z, np.vstack([e[::-1] / e.sum(), e / e.sum()]), rtol=1e-15)
+
+
+def test_softmax_rows_adds_the_bias_to_every_row_first():
+    rng = np.random.default_rng(2)
+    z, bias = rng.standard_normal((5, 4)), rng.standard_normal(4)
+    want = np.exp((z + bias) - (z + bias).max(axis=1, keepdims=True))
+    want /= want.sum(axis=1, keepdims=True)
+    softmax_rows(z, bias)
+    np.testing.assert_allclose(z, want, rtol=1e-14)
 
 
 def test_bit_intrinsics_move_bits_between_ints_and_floats():

@@ -161,16 +161,19 @@ def tanh_range(x, lo, hi):
 
 
 @kernel
-def softmax_rows(z):
-    """Softmax of every row of ``z (r, n)``, in place.
+def softmax_rows(z, bias):
+    """Softmax of every row of ``z (r, n)`` plus ``bias (n,)``, in place.
 
     The row maximum is subtracted before ``exp`` (the course subtracts the
     maximum of the whole array: the same values, but a column far below the
-    global maximum would give 0/0 there).
+    global maximum would give 0/0 there).  The bias is added in the pass
+    that finds the maximum.
     """
     r, n = z.shape
     for s in range(r):
         row = z[s]
+        for j in range(n):
+            row[j] += bias[j]
         top = row[0]
         for j in range(1, n):
             if row[j] > top:

@@ -235,15 +235,6 @@ def column_sums(a, out):
 
 
 @kernel
-def add_row_vector(a, v):
-    """``a += v`` in place, broadcasting ``v (n,)`` over the rows of ``a (r, n)``."""
-    for s in range(a.shape[0]):
-        row = a[s]
-        for j in range(a.shape[1]):
-            row[j] += v[j]
-
-
-@kernel
 def to_time_major(src, dst):
     """``dst[t, i, k] = src[k, i, t]``: course layout ``src (n, m, T)`` into
     kernel layout ``dst (T, m, n)``.

@@ -19,7 +19,7 @@ import numpy as np
 
 from ._jit import entry_kernel, kernel
 from .activations import sigmoid_range, softmax_rows, tanh_range
-from .linalg import (TILE, TILED_MIN, add_matmul_block, add_row_vector, column_sums, matmul, matmul_block,
+from .linalg import (TILE, TILED_MIN, add_matmul_block, column_sums, matmul, matmul_block,
                      matmul_tn, to_time_major, transpose_into, view_as, work_array)
 
 #: Gate values per block of rows in :func:`lstm_forward` (64 KiB of float64).
@@ -98,8 +98,7 @@ def lstm_forward(x, WxT, WaT, b, WyT, by, a_hist, c_hist, gates, y_out):
                     at[j] = o[j] * at[j]
     matmul_block(a_flat, step, WyT, view_as(y_out, T * m * n_y), 0, T * m)
     y2 = view_as(y_out, (T * m, n_y))
-    add_row_vector(y2, by)
-    softmax_rows(y2)
+    softmax_rows(y2, by)
 
 
 @kernel

@@ -14,7 +14,7 @@ import numpy as np
 
 from ._jit import entry_kernel, kernel
 from .activations import softmax_rows, tanh_range
-from .linalg import (add_matmul_block, add_row_vector, column_sums, matmul, matmul_block, matmul_tn,
+from .linalg import (add_matmul_block, column_sums, matmul, matmul_block, matmul_tn,
                      to_time_major, transpose_into, view_as, work_array)
 
 
@@ -53,8 +53,7 @@ def rnn_forward(x, WaxT, WaaT, ba, WyaT, by, a_hist, y_out):
         tanh_range(a_flat, at, at + block)
     matmul_block(a_flat, block, WyaT, view_as(y_out, T * m * n_y), 0, T * m)
     y2 = view_as(y_out, (T * m, n_y))
-    add_row_vector(y2, by)
-    softmax_rows(y2)
+    softmax_rows(y2, by)
 
 
 @kernel
