@@ -129,18 +129,19 @@ def test_backward_accepts_the_users_own_numpy_caches(model):
 @pytest.mark.parametrize("dims", [(20, 40, 10, 16, 5), (30, 128, 10, 4, 3), (8, 128, 4, 20, 2)],
                          ids=["blas", "tiled-transpose", "row-blocks"])
 @pytest.mark.parametrize("model", ["rnn", "lstm"])
-def test_sizes_that_take_blas(model, dims):
-    """The shapes above stay in the loop products; these reach the BLAS paths
-    (per-step products, weight gradients with the narrower operand first)
-    and, for the LSTM at n_a = 128, the tiled transpose of the gradients
-    and (m = 20) the gate activations in blocks of 16 rows and 4."""
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sizes_that_take_blas(model, dims, dtype):
+    """The shapes above stay mostly in small products; these reach the larger
+    BLAS calls (per-step products that add into the input projection,
+    weight gradients) and, for the LSTM at n_a = 128, the tiled transpose of
+    the gradients and (m = 20) the gate activations in blocks of 16 rows and 4."""
     n_x, n_a, n_y, m, T = dims
-    ours, ref = draw_case(11, n_x, n_a, n_y, m, T, getattr(reference, f"random_{model}_parameters"), np.float64)
+    ours, ref = draw_case(11, n_x, n_a, n_y, m, T, getattr(reference, f"random_{model}_parameters"), dtype)
     forward, backward = getattr(fastrnn, f"{model}_forward"), getattr(fastrnn, f"{model}_backward")
     ref_forward, ref_backward = getattr(reference, f"{model}_forward"), getattr(reference, f"{model}_backward")
     out, ref_out = forward(*ours[:3]), ref_forward(*ref[:3])
     for k in range(len(out) - 1):
-        check(out[k], ref_out[k], np.float64, f"output {k}")
+        check(out[k], ref_out[k], dtype, f"output {k}")
     g, rg = backward(ours[3], out[-1]), ref_backward(ref[3], ref_out[-1])
     for key in rg:
-        check(g[key], rg[key], np.float64, key)
+        check(g[key], rg[key], dtype, key)
