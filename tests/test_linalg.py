@@ -24,7 +24,7 @@ def test_transpose_into(shape):
     assert np.array_equal(dst, src.T)
 
 
-@pytest.mark.parametrize("shape", [(5, 10, 4), (70, 9, 110)])
+@pytest.mark.parametrize("shape", [(5, 10, 4), (8, 3, 5), (27, 1, 25), (70, 9, 110)])
 def test_to_time_major(shape):
     src = np.arange(np.prod(shape), dtype=np.float64).reshape(shape)
     dst = np.full(shape[::-1], np.nan)
