@@ -47,7 +47,12 @@ def test_optimize_equals_the_course_code(case):
         # ulp of its summands (seen: 1.3e-13 with weights of scale 2)
         np.testing.assert_allclose(grads[key], want_grads[key], rtol=1e-10, atol=1e-12)
     for key in theirs:
-        np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-12, atol=1e-15)
+        # W - lr dW rounds at the scale of W: an updated weight that cancels to
+        # ~1e-3 keeps an error of a few ulp of W (seen: 4.3e-15 with |W| up to 6,
+        # the same with the previous session's kernels and with the course's
+        # loop order), so atol follows the largest weight
+        atol = 4e-15 * max(1.0, np.abs(theirs[key]).max())
+        np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-12, atol=atol)
 
 
 @given(examples())
