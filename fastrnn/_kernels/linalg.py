@@ -41,7 +41,7 @@ ONE_ROW_BLAS_MIN = 1 << 19
 NARROW_FIRST_MIN = 1 << 26
 #: Side of the square tiles in which large transposes are copied.
 TILE = 16
-#: From this many elements on, :func:`transpose_into` and :func:`to_time_major` go tile by tile.
+#: From this many elements on, :func:`transpose_into` goes tile by tile.
 TILED_MIN = 1 << 16
 
 
@@ -158,12 +158,18 @@ def row_times(a_row, b, out_row):
 
 
 @kernel
+def by_blas(rows, k, n):
+    """Whether a ``rows x k`` times ``k x n`` product goes to BLAS (else :func:`row_times`)."""
+    return rows > 1 or k * n >= ONE_ROW_BLAS_MIN
+
+
+@kernel
 def matmul(a, b, out):
     """``out = a @ b`` for ``a (m, k)``, ``b (k, n)``, ``out (m, n)`` (C-contiguous):
     BLAS, but for a single row below ONE_ROW_BLAS_MIN (:func:`row_times`)."""
     m, k = a.shape
     n = b.shape[1]
-    if m > 1 or k * n >= ONE_ROW_BLAS_MIN:
+    if by_blas(m, k, n):
         gemm(a, 0, k, False, b, 0, n, False, out, 0, n, m, n, k, False)
     else:
         row_times(a[0], b, out[0])
@@ -175,7 +181,7 @@ def matmul_block(a, a_at, b, out, out_at, rows):
     block of ``out`` at ``out_at`` = the ``rows x k`` block of ``a`` at
     ``a_at`` times ``b (k, n)``.  For the time loops: no view per step."""
     k, n = b.shape
-    if rows > 1 or k * n >= ONE_ROW_BLAS_MIN:
+    if by_blas(rows, k, n):
         gemm(a, a_at, k, False, b, 0, n, False, out, out_at, n, rows, n, k, False)
     else:
         row_times(view_as(a, a.size)[a_at:a_at + k], b, view_as(out, out.size)[out_at:out_at + n])
@@ -186,7 +192,7 @@ def add_matmul_block(a, a_at, b, out, out_at, rows, row):
     """:func:`matmul_block`, added to the block of ``out`` (``out + a @ b``,
     rounded as that sum); ``row (n,)`` is scratch for the one-row loop."""
     k, n = b.shape
-    if rows > 1 or k * n >= ONE_ROW_BLAS_MIN:
+    if by_blas(rows, k, n):
         gemm(a, a_at, k, False, b, 0, n, False, out, out_at, n, rows, n, k, True)
         return
     row_times(view_as(a, a.size)[a_at:a_at + k], b, row)
