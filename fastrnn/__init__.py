@@ -4,15 +4,20 @@ Replace the notebook's definitions with ``from fastrnn import *``: every
 function keeps the course's name, arguments, return values, shapes, caches
 and gradient dictionaries, and runs its whole time loop in one compiled call.
 Nothing compiles at import; each kernel compiles on first use (and is cached
-on disk), or all at once with :func:`warmup`.
+on disk), or all at once with :func:`warmup`.  Large batches run in parts on
+several threads: :func:`set_num_threads` (see :mod:`fastrnn._threads`).
 """
 import numpy as np
 
+from . import _threads
 from .lstm import lstm_backward, lstm_cell_backward, lstm_cell_forward, lstm_forward
 from .rnn import rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward
 from .rnn_utils import initialize_adam, sigmoid, softmax, update_parameters_with_adam
 
 __version__ = "0.1.0"
+
+# Not in __all__: a star import must not replace numba's functions of the same names.
+get_num_threads, set_num_threads = _threads.get_num_threads, _threads.set_num_threads
 
 __all__ = [
     "rnn_cell_forward", "rnn_forward", "rnn_cell_backward", "rnn_backward",
@@ -34,6 +39,7 @@ def warmup(dtypes=("float64", "float32"), char_models=True):
 
     t0 = time.perf_counter()
     for dtype in dtypes:
+        _compile_entry_kernels(np.dtype(dtype))  # also those that only large batches call
         for model, (forward, backward, cell_forward, cell_backward) in (
                 ("rnn", (rnn_forward, rnn_backward, rnn_cell_forward, rnn_cell_backward)),
                 ("lstm", (lstm_forward, lstm_backward, lstm_cell_forward, lstm_cell_backward))):
@@ -46,6 +52,15 @@ def warmup(dtypes=("float64", "float32"), char_models=True):
     if char_models:
         _warm_char_models()
     return time.perf_counter() - t0
+
+
+def _compile_entry_kernels(dtype):
+    from ._kernels import _jit, lstm, rnn
+
+    for module in (rnn, lstm):
+        for entry in vars(module).values():
+            if isinstance(entry, _jit.EntryKernel):
+                entry[dtype]
 
 
 def _warm_char_models():

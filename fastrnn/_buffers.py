@@ -20,7 +20,7 @@ POOLED_MIN = 64 * 1024
 _NONE = {np.dtype(t): np.empty(0, t) for t in (np.float64, np.float32)}
 
 
-def work(name, size, dtype):
+def work(name, size, dtype, pooled=False):
     """A 1-D work buffer of at least ``size`` elements of ``dtype`` (a numpy dtype), contents undefined.
 
     Large requests (from ``POOLED_MIN`` bytes) get this thread's buffer for
@@ -29,8 +29,10 @@ def work(name, size, dtype):
     array instead: the kernels then allocate the memory themselves
     (:func:`fastrnn._kernels.linalg.work_array`), which costs less than an
     allocation here (fresh small blocks fault at most a few pages).
+    ``pooled``: from the pool whatever the size (scratch that several
+    kernel calls share).
     """
-    if size * dtype.itemsize < POOLED_MIN:
+    if size * dtype.itemsize < POOLED_MIN and not pooled:
         return _NONE[dtype]
     pool = _local.__dict__.setdefault("pool", {})
     key = (name, dtype)

@@ -10,6 +10,7 @@ import numpy as np
 from numpy import empty
 
 from ._buffers import work
+from . import _threads
 from ._caches import RNNStepCaches, StepCaches, stack_user_steps
 from ._kernels import rnn as _kernels
 from ._validate import (NOT_AS_GIVEN, Dims, common_dtype, converted, ran, read_parameters,
@@ -37,6 +38,9 @@ DA_LAYOUT = ("n_a", "m", "T_x")
 #: The compiled entry kernels by dtype (module globals: the hot path looks them up once).
 _FORWARD_ENTRY = _kernels.rnn_forward_entry
 _BACKWARD_ENTRY = _kernels.rnn_backward_entry
+_FORWARD_PART = _kernels.rnn_forward_part_entry
+_BACKWARD_PART = _kernels.rnn_backward_part_entry
+_WEIGHT_GRADIENTS = _kernels.rnn_weight_gradients_entry
 
 
 def _run_forward(x, a0, params):
@@ -50,12 +54,17 @@ def _run_forward(x, a0, params):
     """
     dtype = x.dtype
     n_x, m, T = x.shape
+    n_a, n_y = a0.shape[0], params[3].shape[0]
     x_seq = empty((T, m, n_x), dtype)
-    a_hist = empty((T + 1, m, a0.shape[0]), dtype)
-    y = empty((T, m, params[3].shape[0]), dtype)
-    if _FORWARD_ENTRY[dtype](x, a0, *params, x_seq, a_hist, y):
-        return x_seq, a_hist, y
-    return None
+    a_hist = empty((T + 1, m, n_a), dtype)
+    y = empty((T, m, n_y), dtype)
+    macs = T * m * n_a * (n_x + n_a + n_y)
+    count = 1 if macs < _threads.SPLIT_MIN_MACS else _threads.parts(m, macs, n_a * max(n_x, n_a, n_y))
+    if count == 1:
+        ok = _FORWARD_ENTRY[dtype](x, a0, *params, x_seq, a_hist, y)
+    else:  # parts of the batch on several threads (see fastrnn._threads)
+        ok = _threads.run_parts(_FORWARD_PART[dtype], (x, a0, *params, x_seq, a_hist, y), m, count)
+    return (x_seq, a_hist, y) if ok else None
 
 
 def _run_backward(da, a_next, a_prev, x_seq, Waa, Wax):
@@ -74,10 +83,18 @@ def _run_backward(da, a_next, a_prev, x_seq, Waa, Wax):
     dWax = empty((n_a, n_x), dtype)
     dWaa = empty((n_a, n_a), dtype)
     dba = empty((n_a, 1), dtype)
-    if _BACKWARD_ENTRY[dtype](da, a_next, a_prev, x_seq, Waa, Wax, work("rnn dz", T * m * n_a, dtype),
-                              dx, da0, dWax, dWaa, dba):
-        return {"dx": dx.T, "da0": da0.T, "dWax": dWax, "dWaa": dWaa, "dba": dba}
-    return None
+    macs = T * m * n_a * (n_a + n_x)
+    count = 1 if macs < _threads.SPLIT_MIN_MACS else _threads.parts(m, macs, n_a * max(n_a, n_x))
+    if count == 1:
+        ok = _BACKWARD_ENTRY[dtype](da, a_next, a_prev, x_seq, Waa, Wax, work("rnn dz", T * m * n_a, dtype),
+                                    dx, da0, dWax, dWaa, dba)
+    else:  # the time loop on parts of the batch on several threads, then the weight gradients
+        dz = work("rnn dz", T * m * n_a, dtype, pooled=True)
+        args = (da, a_next, a_prev, x_seq, Waa, Wax, dz, dx, da0, dWax, dWaa, dba)
+        ok = _threads.run_parts(_BACKWARD_PART[dtype], args, m, count)
+        if ok:
+            _WEIGHT_GRADIENTS[dtype](da, a_prev, x_seq, dz, dWax, dWaa, dba)
+    return {"dx": dx.T, "da0": da0.T, "dWax": dWax, "dWaa": dWaa, "dba": dba} if ok else None
 
 
 def rnn_cell_forward(xt, a_prev, parameters):

@@ -243,7 +243,13 @@ def column_sums(a, out):
 @kernel
 def to_time_major(src, dst):
     """``dst[t, i, k] = src[k, i, t]``: course layout ``src (n, m, T)`` into
-    kernel layout ``dst (T, m, n)``.
+    kernel layout ``dst (T, m, n)``.  See :func:`to_time_major_rows`."""
+    to_time_major_rows(src, dst, 0, src.shape[1])
+
+
+@kernel
+def to_time_major_rows(src, dst, lo, hi):
+    """:func:`to_time_major` for the batch rows ``lo:hi`` (``i`` in ``lo:hi``) only.
 
     For each ``i``, eight rows ``src[k:k+8, i]`` are read side by side and
     written as eight adjacent values of each ``dst[t, i]``: against tiles of
@@ -254,13 +260,13 @@ def to_time_major(src, dst):
     n, m, T = src.shape
     if n < 8:
         for t in range(T):
-            for i in range(m):
+            for i in range(lo, hi):
                 row = dst[t, i]
                 for k in range(n):
                     row[k] = src[k, i, t]
         return
     n8 = n - n % 8
-    for i in range(m):
+    for i in range(lo, hi):
         for k in range(0, n8, 8):
             s0, s1, s2, s3 = src[k, i], src[k + 1, i], src[k + 2, i], src[k + 3, i]
             s4, s5, s6, s7 = src[k + 4, i], src[k + 5, i], src[k + 6, i], src[k + 7, i]

@@ -1,0 +1,119 @@
+"""The batch split: the one place where fastrnn uses threads of its own.
+
+The rows of a batch are independent sequences, so the time loop of a large
+batch can run as parts of the batch on several threads at once, each part
+through every step, with no synchronisation between steps.  A call splits
+its batch when :func:`parts` says so: the calling thread runs the first part,
+worker threads the others (a pool of ``get_num_threads() - 1`` threads,
+started on first use; idle workers block, they do not spin).  The kernels
+release the GIL.  Each part's per-step products are small enough for
+OpenBLAS to run them on the thread that calls it, so no BLAS thread pool
+is involved in the time loop (products that span the whole batch, such as
+the weight gradients, still go to OpenBLAS's pool after the parts join).
+
+The split changes no result: every value is computed by the same
+operations in the same order as without it.
+
+``FASTRNN_NUM_THREADS`` (read at import) or :func:`set_num_threads` sets the
+number of threads; 1 turns the split off.  The default is the number of
+cores this process may run on.
+"""
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor, wait
+
+#: No split below this many multiply-adds a call: handing a part to a worker
+#: thread costs up to ~0.1 ms here (a sleeping thread's wake-up).
+SPLIT_MIN_MACS = 1 << 24
+#: The largest product a part may make in one step, in multiply-adds: the
+#: OpenBLAS that numba calls runs products up to 3 * 2**18 multiply-adds on
+#: the calling thread and larger ones on its pool, which several callers at
+#: once would have to share (measured here: 48 x 128 x 128 on the calling
+#: thread, 64 x 128 x 128 on two threads).
+PART_PRODUCT_MAX = 3 << 18
+
+
+def _threads_from_environment():
+    value = os.environ.get("FASTRNN_NUM_THREADS", "").strip()
+    if not value:
+        try:
+            return len(os.sched_getaffinity(0))
+        except AttributeError:  # not on Linux
+            return os.cpu_count() or 1
+    try:
+        count = int(value)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise ValueError(f"FASTRNN_NUM_THREADS must be a whole number of threads >= 1, got {value!r}")
+    return count
+
+
+_threads = _threads_from_environment()
+_pool = None
+_pool_lock = threading.Lock()
+
+
+def get_num_threads():
+    """The number of threads a split batch runs on (1: no split)."""
+    return _threads
+
+
+def set_num_threads(n):
+    """Run a split batch on ``n`` threads (the calling one and ``n - 1``
+    workers); 1 turns the split off.  Returns the previous number."""
+    global _threads, _pool
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"set_num_threads: n must be an int >= 1, got {n!r}")
+    with _pool_lock:
+        previous, _threads = _threads, n
+        if _pool is not None and _pool._max_workers != n - 1:
+            _pool.shutdown(wait=False)
+            _pool = None
+    return previous
+
+
+def _workers():
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(_threads - 1, thread_name_prefix="fastrnn")
+        return _pool
+
+
+def _forget_pool():  # a forked child has the pool object but not its threads
+    global _pool
+    _pool = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
+def parts(m, macs, row_product):
+    """How many parts to split a batch of ``m`` rows into (1: no split).
+
+    ``macs`` is the call's multiply-adds in its time loop, ``row_product``
+    the multiply-adds of the largest per-step product for one batch row.
+    """
+    if _threads < 2 or macs < SPLIT_MIN_MACS:
+        return 1
+    count = min(_threads, m)
+    if count < 2 or -(-m // count) * row_product > PART_PRODUCT_MAX:
+        return 1
+    return count
+
+
+def run_parts(kernel, args, m, count):
+    """``kernel(*args, lo, hi)`` for ``count`` parts ``lo:hi`` of ``range(m)``,
+    at once on as many threads.  Returns the first part's result."""
+    bounds = [(m * k // count, m * (k + 1) // count) for k in range(count)]
+    pool = _workers()
+    futures = [pool.submit(kernel, *args, lo, hi) for lo, hi in bounds[1:]]
+    try:
+        result = kernel(*args, *bounds[0])
+    finally:
+        wait(futures)  # every part, even if this thread's failed
+    for future in futures:
+        future.result()  # raises a worker's exception
+    return result

@@ -1,0 +1,130 @@
+"""The batch split (fastrnn._threads): same results on any number of threads, clear settings."""
+import threading
+
+import numpy as np
+import pytest
+
+import fastrnn
+import reference as ref
+from fastrnn import _threads, rnn_backward, rnn_forward
+
+
+@pytest.fixture
+def split_everything(monkeypatch):
+    """Split every batch of two rows or more (the real threshold keeps small calls whole)."""
+    monkeypatch.setattr(_threads, "SPLIT_MIN_MACS", 0)
+    previous = fastrnn.set_num_threads(2)
+    yield
+    fastrnn.set_num_threads(previous)
+
+
+def run_rnn(x, a0, p, da, threads, monkeypatch=None):
+    """Forward and backward on ``threads`` threads; with ``monkeypatch``, checks that both passes split."""
+    calls = []
+    if monkeypatch is not None:
+        run_parts = _threads.run_parts
+        monkeypatch.setattr(_threads, "run_parts", lambda *args: calls.append(args[3]) or run_parts(*args))
+    previous = fastrnn.set_num_threads(threads)
+    try:
+        a, y, caches = rnn_forward(x, a0, p)
+        grads = rnn_backward(da, caches)
+    finally:
+        fastrnn.set_num_threads(previous)
+    if monkeypatch is not None:
+        assert calls == [min(threads, x.shape[1])] * 2
+        monkeypatch.setattr(_threads, "run_parts", run_parts)
+    return a, y, grads
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n_x, n_a, n_y, m, T, threads", [
+    (3, 5, 2, 2, 4, 2),    # one row a part
+    (1, 9, 4, 7, 1, 3),    # uneven parts, one step
+    (10, 16, 6, 33, 9, 2),  # products by BLAS in every part
+])
+def test_split_batch_gives_the_whole_batch_results(split_everything, monkeypatch, dtype, n_x, n_a, n_y, m, T,
+                                                   threads):
+    rng = np.random.default_rng(m + T)
+    p = {k: v.astype(dtype) for k, v in ref.random_rnn_parameters(rng, n_x, n_a, n_y).items()}
+    x, a0, da = (rng.standard_normal(s).astype(dtype) for s in ((n_x, m, T), (n_a, m), (n_a, m, T)))
+    whole = run_rnn(x, a0, p, da, 1)
+    split = run_rnn(x, a0, p, da, threads, monkeypatch)
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    for got, want in zip(split[:2], whole[:2]):
+        assert got.dtype == want.dtype
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol)
+    for key, want in whole[2].items():
+        np.testing.assert_allclose(split[2][key], want, rtol=rtol, atol=rtol, err_msg=key)
+    # and against the reference written from the maths
+    a_ref, y_ref, caches = ref.rnn_forward(x.astype(np.float64), a0.astype(np.float64),
+                                            {k: v.astype(np.float64) for k, v in p.items()})
+    np.testing.assert_allclose(split[0], a_ref, rtol=rtol * 10, atol=rtol * 10)
+    np.testing.assert_allclose(split[1], y_ref, rtol=rtol * 10, atol=rtol * 10)
+
+
+def test_split_backward_of_the_course_caches(split_everything):
+    """Caches made of the user's own step tuples go through the same split backward."""
+    rng = np.random.default_rng(3)
+    p = ref.random_rnn_parameters(rng, 4, 6, 3)
+    x, a0, da = rng.standard_normal((4, 5, 6)), rng.standard_normal((6, 5)), rng.standard_normal((6, 5, 6))
+    _, _, course_caches = ref.rnn_forward(x, a0, p)
+    want = ref.rnn_backward(da, course_caches)
+    got = rnn_backward(da, course_caches)
+    for key in want:
+        np.testing.assert_allclose(got[key], want[key], rtol=1e-12, atol=1e-12, err_msg=key)
+
+
+def test_split_batch_reports_bad_shapes(split_everything):
+    rng = np.random.default_rng(4)
+    p = ref.random_rnn_parameters(rng, 3, 5, 2)
+    p["Waa"] = np.zeros((5, 4))
+    with pytest.raises(ValueError, match="Waa"):
+        rnn_forward(rng.standard_normal((3, 4, 2)), rng.standard_normal((5, 4)), p)
+
+
+def test_parts_rules(monkeypatch):
+    monkeypatch.setattr(_threads, "_threads", 2)
+    big = _threads.SPLIT_MIN_MACS
+    assert _threads.parts(32, big, 128 * 128) == 2  # the medium RNN
+    assert _threads.parts(32, big - 1, 128 * 128) == 1  # too little work for a hand-off
+    assert _threads.parts(1, big, 128 * 128) == 1  # one row
+    assert _threads.parts(64, big, 512 * 512) == 1  # per-part products big enough for OpenBLAS's threads
+    monkeypatch.setattr(_threads, "_threads", 1)
+    assert _threads.parts(32, big, 128 * 128) == 1
+
+
+def test_num_threads_settings():
+    previous = fastrnn.get_num_threads()
+    assert fastrnn.set_num_threads(3) == previous
+    assert fastrnn.get_num_threads() == 3
+    assert fastrnn.set_num_threads(previous) == 3
+    for bad in (0, -1, 1.5, "2", True, None):
+        with pytest.raises(ValueError, match="set_num_threads"):
+            fastrnn.set_num_threads(bad)
+
+
+def test_num_threads_from_the_environment(monkeypatch):
+    monkeypatch.setenv("FASTRNN_NUM_THREADS", "3")
+    assert _threads._threads_from_environment() == 3
+    monkeypatch.setenv("FASTRNN_NUM_THREADS", "")
+    assert _threads._threads_from_environment() >= 1
+    for bad in ("0", "two", "-2"):
+        monkeypatch.setenv("FASTRNN_NUM_THREADS", bad)
+        with pytest.raises(ValueError, match="FASTRNN_NUM_THREADS"):
+            _threads._threads_from_environment()
+
+
+def test_run_parts_waits_for_every_part_and_raises_a_workers_error(monkeypatch):
+    monkeypatch.setattr(_threads, "_threads", 3)
+    done, lock = [], threading.Lock()
+
+    def kernel(tag, lo, hi):
+        with lock:
+            done.append((lo, hi))
+        if lo > 0:
+            raise RuntimeError(f"part {lo}:{hi} of {tag}")
+        return "first"
+
+    with pytest.raises(RuntimeError, match="part"):
+        _threads.run_parts(kernel, ("t",), 7, 3)
+    assert sorted(done) == [(0, 2), (2, 4), (4, 7)]
