@@ -6,13 +6,17 @@ through every step, with no synchronisation between steps.  A call splits
 its batch when :func:`parts` says so: the calling thread runs the first part,
 worker threads the others (a pool of ``get_num_threads() - 1`` threads,
 started on first use; idle workers block, they do not spin).  The kernels
-release the GIL.  Each part's per-step products are small enough for
-OpenBLAS to run them on the thread that calls it, so no BLAS thread pool
-is involved in the time loop (products that span the whole batch, such as
-the weight gradients, still go to OpenBLAS's pool after the parts join).
+release the GIL.  Each part makes its per-step products in blocks small
+enough for OpenBLAS to run them on the thread that calls it, so no BLAS
+thread pool is involved in the time loop (products that span the whole
+batch, such as the weight gradients, still go to OpenBLAS's pool after the
+parts join).
 
-The split changes no result: every value is computed by the same
-operations in the same order as without it.
+The parts compute every value as the whole batch does, except that the
+products which the whole batch makes once for all steps (input and output
+projections, ``dx``) are made step by step, and OpenBLAS may round a
+product of fewer rows differently (on this machine the results were
+bitwise the same; the tests allow 1e-12).
 
 ``FASTRNN_NUM_THREADS`` (read at import) or :func:`set_num_threads` sets the
 number of threads; 1 turns the split off.  The default is the number of
@@ -22,16 +26,16 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor, wait
 
+from ._kernels.linalg import CALLER_THREAD_MACS
+
 #: No split below this many multiply-adds a call: handing a part to a worker
 #: thread costs up to ~0.1 ms here (a sleeping thread's wake-up).
 SPLIT_MIN_MACS = 1 << 24
-#: The largest product a part may make in one step, in multiply-adds: the
-#: OpenBLAS that numba calls runs products up to 3 * 2**18 multiply-adds on
-#: the calling thread and larger ones on its pool, which several callers at
-#: once would have to share (measured here: 48 x 128 x 128 on the calling
-#: thread, 64 x 128 x 128 on two threads).
-PART_PRODUCT_MAX = 3 << 18
-
+#: Each part makes its per-step products in blocks of rows small enough for
+#: OpenBLAS to run them on the part's own thread (``CALLER_THREAD_MACS``):
+#: several callers at once would otherwise share OpenBLAS's thread pool.  No
+#: split when such blocks would have fewer rows than this (they run slower).
+PRODUCT_ROWS_MIN = 8
 
 def _threads_from_environment():
     value = os.environ.get("FASTRNN_NUM_THREADS", "").strip()
@@ -62,21 +66,20 @@ def get_num_threads():
 def set_num_threads(n):
     """Run a split batch on ``n`` threads (the calling one and ``n - 1``
     workers); 1 turns the split off.  Returns the previous number."""
-    global _threads, _pool
+    global _threads
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"set_num_threads: n must be an int >= 1, got {n!r}")
-    with _pool_lock:
-        previous, _threads = _threads, n
-        if _pool is not None and _pool._max_workers != n - 1:
-            _pool.shutdown(wait=False)
-            _pool = None
+    previous, _threads = _threads, n
     return previous
 
 
 def _workers():
+    """The worker pool for the current number of threads (made on first use)."""
     global _pool
     with _pool_lock:
-        if _pool is None:
+        if _pool is None or _pool._max_workers != _threads - 1:
+            if _pool is not None:
+                _pool.shutdown(wait=False)
             _pool = ThreadPoolExecutor(_threads - 1, thread_name_prefix="fastrnn")
         return _pool
 
@@ -99,7 +102,7 @@ def parts(m, macs, row_product):
     if _threads < 2 or macs < SPLIT_MIN_MACS:
         return 1
     count = min(_threads, m)
-    if count < 2 or -(-m // count) * row_product > PART_PRODUCT_MAX:
+    if count < 2 or min(PRODUCT_ROWS_MIN, -(-m // count)) * row_product > CALLER_THREAD_MACS:
         return 1
     return count
 

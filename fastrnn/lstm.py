@@ -11,6 +11,7 @@ from operator import itemgetter
 import numpy as np
 from numpy import empty, zeros
 
+from . import _threads
 from ._buffers import work
 from ._caches import LSTMStepCaches, StepCaches, stack_user_steps
 from ._kernels import lstm as _kernels
@@ -42,6 +43,9 @@ DA_LAYOUT = ("n_a", "m", "T_x")
 #: The compiled entry kernels by dtype (module globals: the hot path looks them up once).
 _FORWARD_ENTRY = _kernels.lstm_forward_entry
 _BACKWARD_ENTRY = _kernels.lstm_backward_entry
+_FORWARD_PART = _kernels.lstm_forward_part_entry
+_BACKWARD_PART = _kernels.lstm_backward_part_entry
+_WEIGHT_GRADIENTS = _kernels.lstm_weight_gradients_entry
 #: Position of each array in the course's step tuple
 #: ``(a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters)``.
 STEP_FIELDS = {name: (index, XT_LAYOUT if name == "xt" else A_LAYOUT) for index, name in
@@ -67,10 +71,15 @@ def _run_forward(x, a0, c0, params):
     a_hist = empty((T + 1, m, n_a), dtype)
     c_hist = empty((T + 1, m, n_a), dtype)
     gates = empty((T, m, 4 * n_a), dtype)
-    y = empty((T, m, params[8].shape[0]), dtype)
-    if _FORWARD_ENTRY[dtype](x, a0, c0, *params, x_seq, a_hist, c_hist, gates, y):
-        return x_seq, a_hist, c_hist, gates, y
-    return None
+    n_y = params[8].shape[0]
+    y = empty((T, m, n_y), dtype)
+    macs = T * m * n_a * (4 * (n_x + n_a) + n_y)
+    count = 1 if macs < _threads.SPLIT_MIN_MACS else _threads.parts(m, macs, n_a * max(4 * n_x, 4 * n_a, n_y))
+    if count == 1:
+        ok = _FORWARD_ENTRY[dtype](x, a0, c0, *params, x_seq, a_hist, c_hist, gates, y)
+    else:  # parts of the batch on several threads (see fastrnn._threads)
+        ok = _threads.run_parts(_FORWARD_PART[dtype], (x, a0, c0, *params, x_seq, a_hist, c_hist, gates, y), m, count)
+    return (x_seq, a_hist, c_hist, gates, y) if ok else None
 
 
 def _run_backward(da, dc_last, a_prev, c_next, c_prev, gates, x_seq, weights):
@@ -92,8 +101,18 @@ def _run_backward(da, dc_last, a_prev, c_next, c_prev, gates, x_seq, weights):
     dc0 = empty((m, n_a), dtype)
     dW = empty((4 * n_a, n_a + n_x), dtype)
     db = empty((4 * n_a, 1), dtype)
-    if not _BACKWARD_ENTRY[dtype](da, dc_last, a_prev, c_next, c_prev, gates, x_seq, *weights,
-                                  work("lstm da, dgates", 5 * T * m * n_a, dtype), dx, da0, dc0, dW, db):
+    macs = T * m * 4 * n_a * (n_a + n_x)
+    count = 1 if macs < _threads.SPLIT_MIN_MACS else _threads.parts(m, macs, 4 * n_a * max(n_a, n_x))
+    if count == 1:
+        ok = _BACKWARD_ENTRY[dtype](da, dc_last, a_prev, c_next, c_prev, gates, x_seq, *weights,
+                                    work("lstm da, dgates", 5 * T * m * n_a, dtype), dx, da0, dc0, dW, db)
+    else:  # the time loop on parts of the batch on several threads, then the weight gradients
+        scratch = work("lstm da, dgates", 5 * T * m * n_a, dtype, pooled=True)
+        args = (da, dc_last, a_prev, c_next, c_prev, gates, x_seq, *weights, scratch, dx, da0, dc0, dW, db)
+        ok = _threads.run_parts(_BACKWARD_PART[dtype], args, m, count)
+        if ok:
+            _WEIGHT_GRADIENTS[dtype](da, a_prev, x_seq, scratch, dW, db)
+    if not ok:
         return None
     grads = {}
     for k, (dW_key, db_key) in enumerate(GRADIENT_KEYS):

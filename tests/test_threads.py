@@ -6,7 +6,7 @@ import pytest
 
 import fastrnn
 import reference as ref
-from fastrnn import _threads, rnn_backward, rnn_forward
+from fastrnn import _threads, lstm_backward, lstm_forward, rnn_backward, rnn_forward
 
 
 @pytest.fixture
@@ -18,68 +18,81 @@ def split_everything(monkeypatch):
     fastrnn.set_num_threads(previous)
 
 
-def run_rnn(x, a0, p, da, threads, monkeypatch=None):
-    """Forward and backward on ``threads`` threads; with ``monkeypatch``, checks that both passes split."""
+MODELS = {"rnn": (rnn_forward, rnn_backward, ref.rnn_forward, ref.rnn_backward, ref.random_rnn_parameters),
+          "lstm": (lstm_forward, lstm_backward, ref.lstm_forward, ref.lstm_backward, ref.random_lstm_parameters)}
+
+
+def run_model(model, x, a0, p, da, threads, monkeypatch=None):
+    """Forward and backward on ``threads`` threads; with ``monkeypatch``, checks that both passes split.
+    Returns the forward's arrays (without the caches) and the gradients."""
+    forward, backward = MODELS[model][:2]
     calls = []
     if monkeypatch is not None:
         run_parts = _threads.run_parts
         monkeypatch.setattr(_threads, "run_parts", lambda *args: calls.append(args[3]) or run_parts(*args))
     previous = fastrnn.set_num_threads(threads)
     try:
-        a, y, caches = rnn_forward(x, a0, p)
-        grads = rnn_backward(da, caches)
+        *outputs, caches = forward(x, a0, p)
+        grads = backward(da, caches)
     finally:
         fastrnn.set_num_threads(previous)
     if monkeypatch is not None:
         assert calls == [min(threads, x.shape[1])] * 2
         monkeypatch.setattr(_threads, "run_parts", run_parts)
-    return a, y, grads
+    return outputs, grads
 
 
+@pytest.mark.parametrize("model", ["rnn", "lstm"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("n_x, n_a, n_y, m, T, threads", [
     (3, 5, 2, 2, 4, 2),    # one row a part
     (1, 9, 4, 7, 1, 3),    # uneven parts, one step
     (10, 16, 6, 33, 9, 2),  # products by BLAS in every part
 ])
-def test_split_batch_gives_the_whole_batch_results(split_everything, monkeypatch, dtype, n_x, n_a, n_y, m, T,
-                                                   threads):
+def test_split_batch_gives_the_whole_batch_results(split_everything, monkeypatch, model, dtype, n_x, n_a, n_y, m,
+                                                   T, threads):
+    forward, backward, ref_forward, ref_backward, random_parameters = MODELS[model]
     rng = np.random.default_rng(m + T)
-    p = {k: v.astype(dtype) for k, v in ref.random_rnn_parameters(rng, n_x, n_a, n_y).items()}
+    p = {k: v.astype(dtype) for k, v in random_parameters(rng, n_x, n_a, n_y).items()}
     x, a0, da = (rng.standard_normal(s).astype(dtype) for s in ((n_x, m, T), (n_a, m), (n_a, m, T)))
-    whole = run_rnn(x, a0, p, da, 1)
-    split = run_rnn(x, a0, p, da, threads, monkeypatch)
+    whole = run_model(model, x, a0, p, da, 1)
+    split = run_model(model, x, a0, p, da, threads, monkeypatch)
     rtol = 1e-12 if dtype == np.float64 else 1e-5
-    for got, want in zip(split[:2], whole[:2]):
+    for got, want in zip(split[0], whole[0]):
         assert got.dtype == want.dtype
         np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol)
-    for key, want in whole[2].items():
-        np.testing.assert_allclose(split[2][key], want, rtol=rtol, atol=rtol, err_msg=key)
-    # and against the reference written from the maths
-    a_ref, y_ref, caches = ref.rnn_forward(x.astype(np.float64), a0.astype(np.float64),
-                                            {k: v.astype(np.float64) for k, v in p.items()})
-    np.testing.assert_allclose(split[0], a_ref, rtol=rtol * 10, atol=rtol * 10)
-    np.testing.assert_allclose(split[1], y_ref, rtol=rtol * 10, atol=rtol * 10)
+    for key, want in whole[1].items():
+        np.testing.assert_allclose(split[1][key], want, rtol=rtol, atol=rtol, err_msg=key)
+    if dtype == np.float64:  # and against the reference written from the maths
+        *outputs, caches = ref_forward(x, a0, p)
+        for got, want in zip(split[0], outputs):
+            np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-11)
+        for key, want in ref_backward(da, caches).items():
+            np.testing.assert_allclose(split[1][key], want, rtol=1e-10, atol=1e-10, err_msg=key)
 
 
-def test_split_backward_of_the_course_caches(split_everything):
+@pytest.mark.parametrize("model", ["rnn", "lstm"])
+def test_split_backward_of_the_course_caches(split_everything, model):
     """Caches made of the user's own step tuples go through the same split backward."""
+    _, backward, ref_forward, ref_backward, random_parameters = MODELS[model]
     rng = np.random.default_rng(3)
-    p = ref.random_rnn_parameters(rng, 4, 6, 3)
+    p = random_parameters(rng, 4, 6, 3)
     x, a0, da = rng.standard_normal((4, 5, 6)), rng.standard_normal((6, 5)), rng.standard_normal((6, 5, 6))
-    _, _, course_caches = ref.rnn_forward(x, a0, p)
-    want = ref.rnn_backward(da, course_caches)
-    got = rnn_backward(da, course_caches)
+    course_caches = ref_forward(x, a0, p)[-1]
+    want = ref_backward(da, course_caches)
+    got = backward(da, course_caches)
     for key in want:
         np.testing.assert_allclose(got[key], want[key], rtol=1e-12, atol=1e-12, err_msg=key)
 
 
-def test_split_batch_reports_bad_shapes(split_everything):
+@pytest.mark.parametrize("model, key", [("rnn", "Waa"), ("lstm", "Wo")])
+def test_split_batch_reports_bad_shapes(split_everything, model, key):
+    forward, _, _, _, random_parameters = MODELS[model]
     rng = np.random.default_rng(4)
-    p = ref.random_rnn_parameters(rng, 3, 5, 2)
-    p["Waa"] = np.zeros((5, 4))
-    with pytest.raises(ValueError, match="Waa"):
-        rnn_forward(rng.standard_normal((3, 4, 2)), rng.standard_normal((5, 4)), p)
+    p = random_parameters(rng, 3, 5, 2)
+    p[key] = np.zeros((5, 4))
+    with pytest.raises(ValueError, match=key):
+        forward(rng.standard_normal((3, 4, 2)), rng.standard_normal((5, 4)), p)
 
 
 def test_parts_rules(monkeypatch):
@@ -88,7 +101,8 @@ def test_parts_rules(monkeypatch):
     assert _threads.parts(32, big, 128 * 128) == 2  # the medium RNN
     assert _threads.parts(32, big - 1, 128 * 128) == 1  # too little work for a hand-off
     assert _threads.parts(1, big, 128 * 128) == 1  # one row
-    assert _threads.parts(64, big, 512 * 512) == 1  # per-part products big enough for OpenBLAS's threads
+    assert _threads.parts(32, big, 128 * 512) == 2  # the medium LSTM: 8-row products in each part
+    assert _threads.parts(64, big, 512 * 512) == 1  # per-part products of 8 rows big enough for OpenBLAS's threads
     monkeypatch.setattr(_threads, "_threads", 1)
     assert _threads.parts(32, big, 128 * 128) == 1
 

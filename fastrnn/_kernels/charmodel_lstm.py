@@ -13,7 +13,7 @@ import numpy as np
 from ._jit import kernel
 from .charmodel import draw_index, load_example, longest_example
 from .linalg import view_as
-from .lstm import lstm_backward, lstm_forward
+from .lstm import lstm_backward_steps, lstm_forward, lstm_weight_gradients
 
 
 @kernel
@@ -54,7 +54,7 @@ def loss_and_gradients(xs, ys, a0, c0, params, WxT, WaT, WyT, grads, work):
             xT[t, 0, xs[t]] = 1.0
     a_hist[0] = a0
     c_hist[0] = c0
-    lstm_forward(xT, WxT, WaT, b, WyT, by, a_hist[:T + 1], c_hist[:T + 1], gates[:T], y[:T])
+    lstm_forward(xT, WxT, WaT, b, WyT, by, a_hist[:T + 1], c_hist[:T + 1], gates[:T], y[:T], 0, 1)
     loss = 0.0
     dWy[:] = 0.0
     dby[:] = 0.0
@@ -73,8 +73,9 @@ def loss_and_gradients(xs, ys, a0, c0, params, WxT, WaT, WyT, grads, work):
                 da_t[i] += w_row[i] * dyk
                 g_row[i] += dyk * a_t[i]
             dby[k] += dyk
-    lstm_backward(da[:T], np.zeros((1, n_a)), a_hist[:T], c_hist[1:T + 1], c_hist[:T], gates[:T], xT,
-                  Wa, Wx, dgates[:T], dx[:T], da0, dc0, dWa, dWx, db)
+    lstm_backward_steps(da[:T], np.zeros((1, n_a)), c_hist[1:T + 1], c_hist[:T], gates[:T], Wa, Wx,
+                        dgates[:T], dx[:T], da0, dc0, 0, 1)
+    lstm_weight_gradients(dgates[:T], a_hist[:T], xT, dWa, dWx, db)
     return loss
 
 
@@ -153,7 +154,7 @@ def sample(params, newline, seed, max_length, out):
         x[:] = 0.0
         if idx >= 0:
             x[0, 0, idx] = 1.0
-        lstm_forward(x, WxT, WaT, b, WyT, by, a, c, gates, y)
+        lstm_forward(x, WxT, WaT, b, WyT, by, a, c, gates, y, 0, 1)
         idx = draw_index(y[0, 0], cdf, seed + 2 * count)
         if idx < 0:
             return -1

@@ -39,6 +39,12 @@ ONE_ROW_BLAS_MIN = 1 << 19
 #: first: 25 x 50 x 27 1.5 against 2.2 us, 3200 x 128 x 64 0.72 against 0.77 ms;
 #: 3200 x 512 x 64 4.1 against 2.9 ms, 6400 x 256 x 128 7.1 against 6.0 ms.
 NARROW_FIRST_MIN = 1 << 26
+#: The largest product (multiply-adds) that this OpenBLAS runs on the thread
+#: that calls it; larger ones go to its thread pool (measured: 48 x 128 x 128
+#: and 12 x 128 x 512 on the caller; 64 x 128 x 128 and 16 x 128 x 512 on two
+#: threads, the latter slower than on one: 59.5 us against 2 x 20.4 us for
+#: its two 8-row halves).
+CALLER_THREAD_MACS = 3 << 18
 #: Side of the square tiles in which large transposes are copied.
 TILE = 16
 #: From this many elements on, :func:`transpose_into` goes tile by tile.
@@ -199,6 +205,26 @@ def add_matmul_block(a, a_at, b, out, out_at, rows, row):
     flat = view_as(out, out.size)
     for j in range(n):
         flat[out_at + j] += row[j]
+
+
+@kernel
+def caller_thread_block(a, a_at, b, out, out_at, rows, accumulate):
+    """:func:`matmul_block` (``out +=`` if ``accumulate``) by BLAS, in blocks of
+    equal rows, each product at most CALLER_THREAD_MACS, so that OpenBLAS runs
+    them all on the calling thread: for the parts of a split batch, which run
+    on threads of their own (see :mod:`fastrnn._threads`)."""
+    k, n = b.shape
+    blocks = (rows * k * n + CALLER_THREAD_MACS - 1) // CALLER_THREAD_MACS
+    size = (rows + blocks - 1) // blocks
+    for r0 in range(0, rows, size):
+        gemm(a, a_at + r0 * k, k, False, b, 0, n, False, out, out_at + r0 * n, n, min(size, rows - r0), n, k,
+             accumulate)
+
+
+@kernel
+def rows_fit(lo, hi, m):
+    """Whether ``lo:hi`` is a non-empty range of the ``m`` batch rows."""
+    return 0 <= lo and lo < hi and hi <= m
 
 
 @kernel

@@ -16,19 +16,20 @@ per-gate parameters, check that the shapes fit together, and stack and
 transpose them here.
 """
 import numpy as np
+from numba import types
 
-from ._jit import entry_kernel, kernel
+from ._jit import entry_kernel, inlined_kernel, kernel
 from .activations import sigmoid_range, softmax_rows, tanh_range
-from .linalg import (TILE, TILED_MIN, add_matmul_block, column_sums, matmul, matmul_block,
-                     matmul_tn, to_time_major, transpose_into, view_as, work_array)
+from .linalg import (TILE, TILED_MIN, add_matmul_block, caller_thread_block, column_sums, matmul,
+                     matmul_block, matmul_tn, rows_fit, to_time_major_rows, transpose_into, view_as, work_array)
 
 #: Gate values per block of rows in :func:`lstm_forward` (64 KiB of float64).
 BLOCK_VALUES = 8192
 
 
-@kernel
-def lstm_forward(x, WxT, WaT, b, WyT, by, a_hist, c_hist, gates, y_out):
-    """Run the whole forward recurrence.
+@inlined_kernel
+def lstm_forward(x, WxT, WaT, b, WyT, by, a_hist, c_hist, gates, y_out, lo, hi):
+    """Run the whole forward recurrence for the batch rows ``lo:hi``.
 
     Parameters
     ----------
@@ -39,30 +40,40 @@ def lstm_forward(x, WxT, WaT, b, WyT, by, a_hist, c_hist, gates, y_out):
     a_hist, c_hist : (T + 1, m, n_a) hold a0 and c0 in step 0; receive a<1..T> and c<1..T>.
     gates : (T, m, 4 n_a) receives f, i, cc, o.
     y_out : (T, m, n_y) receives the softmax outputs.
+    lo, hi : the batch rows to run (``0, m``: all).  The rows are independent
+        sequences: the API runs parts of a large batch on several threads.
     """
     T, m, n_x = x.shape
     n_a = a_hist.shape[2]
     n_g = 4 * n_a
     n_y = by.shape[0]
-    step = m * n_a  # one step's states
+    step, part = m * n_a, hi - lo  # one step's states; the rows run here
+    x_flat, y_flat = view_as(x, T * m * n_x), view_as(y_out, T * m * n_y)
     a_flat = view_as(a_hist, (T + 1) * step)
     gates_flat = view_as(gates, T * m * n_g)
-    # Input projection of every step at once; step t adds its recurrent product to its block.
-    matmul_block(view_as(x, T * m * n_x), 0, WxT, gates_flat, 0, T * m)
+    whole = part == m  # then every step's rows make one matrix: one product for all steps
+    # Input projection into the gates; step t adds its recurrent product to its block.
+    if whole:
+        matmul_block(x_flat, 0, WxT, gates_flat, 0, T * m)
     row = np.empty(n_g, gates.dtype)
     # The gate activations of a step go through a gate-major scratch (f, i |
     # cc | o blocks contiguous: 3 activation calls) a block of rows at a time,
     # small enough to stay in cache (a whole step is 1 MB at the large shape).
-    rows = max(1, min(m, BLOCK_VALUES // n_g))
+    rows = max(1, min(part, BLOCK_VALUES // n_g))
     scratch = np.empty(4 * rows * n_a, gates.dtype)
     for t in range(T):
-        add_matmul_block(a_flat, t * step, WaT, gates_flat, t * m * n_g, m, row)
+        g_at = (t * m + lo) * n_g
+        if whole:
+            add_matmul_block(a_flat, t * step, WaT, gates_flat, g_at, m, row)
+        else:
+            caller_thread_block(x_flat, (t * m + lo) * n_x, WxT, gates_flat, g_at, part, False)
+            caller_thread_block(a_flat, t * step + lo * n_a, WaT, gates_flat, g_at, part, True)
         c_prev = c_hist[t]
         g = gates[t]
         a_t = a_hist[t + 1]
         c_t = c_hist[t + 1]
-        for i0 in range(0, m, rows):
-            i1 = min(i0 + rows, m)
+        for i0 in range(lo, hi, rows):
+            i1 = min(i0 + rows, hi)
             block = (i1 - i0) * n_a
             pre = view_as(scratch[:4 * block], (4, i1 - i0, n_a))
             for k in range(4):
@@ -96,55 +107,59 @@ def lstm_forward(x, WxT, WaT, b, WyT, by, a_hist, c_hist, gates, y_out):
                 o, at = pre[3, i - i0], a_t[i]
                 for j in range(n_a):
                     at[j] = o[j] * at[j]
-    matmul_block(a_flat, step, WyT, view_as(y_out, T * m * n_y), 0, T * m)
-    y2 = view_as(y_out, (T * m, n_y))
-    softmax_rows(y2, by)
+        if not whole:
+            yt = (t * m + lo) * n_y
+            caller_thread_block(a_flat, (t + 1) * step + lo * n_a, WyT, y_flat, yt, part, False)
+            softmax_rows(view_as(y_flat[yt:yt + part * n_y], (part, n_y)), by)
+    if whole:
+        matmul_block(a_flat, step, WyT, y_flat, 0, T * m)
+        softmax_rows(view_as(y_out, (T * m, n_y)), by)
 
 
-@kernel
-def lstm_backward(da, dc_last, a_prev, c_next, c_prev, gates, x, Wa, Wx,
-                  dgates, dx, da0, dc0, dWa, dWx, db):
-    """Backpropagate through the T steps, in both ``a`` and ``c``.
+@inlined_kernel
+def lstm_backward_steps(da, dc_last, c_next, c_prev, gates, Wa, Wx, dgates, dx, da0, dc0, lo, hi):
+    """The reverse time loop of backpropagation, in both ``a`` and ``c``, for the batch rows ``lo:hi``.
 
     Parameters
     ----------
     da : (T, m, n_a) upstream gradient with respect to a<t>.
     dc_last : (m, n_a) gradient with respect to c<T> from beyond the sequence.
-    a_prev, c_prev, c_next : (T, m, n_a) states before / after each step.
+    c_prev, c_next : (T, m, n_a) cell states before / after each step.
     gates : (T, m, 4 n_a) f, i, cc, o of each step.
-    x : (T, m, n_x) inputs.
     Wa : (4 n_a, n_a), Wx : (4 n_a, n_x) stacked gate weights.
-    dgates : (T, m, 4 n_a) scratch: the gradient before the gate nonlinearities.
-    dx : (T, m, n_x), da0, dc0 : (m, n_a), dWa : (4 n_a, n_a),
-    dWx : (4 n_a, n_x), db : (4 n_a,) receive the gradients.
+    dgates : (T, m, 4 n_a) receives the gradient before the gate nonlinearities.
+    dx : (T, m, n_x), da0, dc0 : (m, n_a) receive those gradients.
+    lo, hi : the batch rows to run, as :func:`lstm_forward`.
     """
     T, m, n_a = da.shape
-    n_x = x.shape[2]
+    n_x = Wx.shape[1]
     n_g = 4 * n_a
-    step = m * n_a
-    carry_a = da0
-    carry_c = dc0
+    step, part = m * n_a, hi - lo
+    start = lo * n_a  # of the part in a step's block
+    carry_a, carry_c = da0, dc0
     carry_a_flat, carry_c_flat, dc_last_flat = view_as(da0, step), view_as(dc0, step), view_as(dc_last, step)
-    for k in range(step):  # loops: numba's broadcasting ``carry[:] = ...`` costs more at small sizes
+    for k in range(start, start + part * n_a):  # loops: numba's ``carry[:] = ...`` costs more at small sizes
         carry_a_flat[k] = 0.0
         carry_c_flat[k] = dc_last_flat[k]
     dgates_flat = view_as(dgates, T * m * n_g)
     c_next_flat = view_as(c_next, T * step)
-    tanh_c = np.empty(step, da.dtype)
+    dx_flat = view_as(dx, T * m * n_x)
+    tanh_c = np.empty(part * n_a, da.dtype)
+    whole = part == m
     for t in range(T - 1, -1, -1):
         g = gates[t]
         dg = dgates[t]
-        c_t = c_next_flat[t * step:(t + 1) * step]
-        for k in range(step):
+        c_t = c_next_flat[t * step + start:t * step + start + part * n_a]
+        for k in range(part * n_a):
             tanh_c[k] = c_t[k]
-        tanh_range(tanh_c, 0, step)
-        for i in range(m):
+        tanh_range(tanh_c, 0, part * n_a)
+        for i in range(lo, hi):
             for j in range(n_a):
                 ft = g[i, j]
                 it = g[i, n_a + j]
                 cct = g[i, 2 * n_a + j]
                 ot = g[i, 3 * n_a + j]
-                tc = tanh_c[i * n_a + j]
+                tc = tanh_c[(i - lo) * n_a + j]
                 da_ij = da[t, i, j] + carry_a[i, j]
                 dc = carry_c[i, j] + da_ij * ot * (1.0 - tc * tc)
                 dg[i, j] = dc * c_prev[t, i, j] * ft * (1.0 - ft)
@@ -152,12 +167,41 @@ def lstm_backward(da, dc_last, a_prev, c_next, c_prev, gates, x, Wa, Wx,
                 dg[i, 2 * n_a + j] = dc * it * (1.0 - cct * cct)
                 dg[i, 3 * n_a + j] = da_ij * tc * ot * (1.0 - ot)
                 carry_c[i, j] = dc * ft
-        matmul_block(dgates_flat, t * m * n_g, Wa, carry_a_flat, 0, m)
+        g_at = (t * m + lo) * n_g
+        if whole:
+            matmul_block(dgates_flat, g_at, Wa, carry_a_flat, 0, m)
+        else:
+            caller_thread_block(dgates_flat, g_at, Wa, carry_a_flat, start, part, False)
+            caller_thread_block(dgates_flat, g_at, Wx, dx_flat, (t * m + lo) * n_x, part, False)
+    if whole:
+        matmul(view_as(dgates, (T * m, n_g)), Wx, view_as(dx, (T * m, n_x)))
+
+
+@inlined_kernel
+def lstm_weight_gradients(dgates, a_prev, x, dWa, dWx, db):
+    """``dWa (4 n_a, n_a)``, ``dWx (4 n_a, n_x)`` and ``db (4 n_a,)`` from
+    ``dgates (T, m, 4 n_a)`` (:func:`lstm_backward_steps`), ``a_prev (T, m,
+    n_a)`` and ``x (T, m, n_x)``."""
+    T, m, n_g = dgates.shape
     dg2 = view_as(dgates, (T * m, n_g))
-    matmul(dg2, Wx, view_as(dx, (T * m, n_x)))
-    matmul_tn(dg2, view_as(a_prev, (T * m, n_a)), dWa)
-    matmul_tn(dg2, view_as(x, (T * m, n_x)), dWx)
+    matmul_tn(dg2, view_as(a_prev, (T * m, a_prev.shape[2])), dWa)
+    matmul_tn(dg2, view_as(x, (T * m, x.shape[2])), dWx)
     column_sums(dg2, db)
+
+
+@inlined_kernel
+def stacked_weight_gradients(dgates, a_prev, x, dW, db):
+    """:func:`lstm_weight_gradients` into ``dW (4 n_a, n_a + n_x) = [dWa | dWx]`` and ``db (4 n_a, 1)``."""
+    n_g, n_a, n_x = dgates.shape[2], a_prev.shape[2], x.shape[2]
+    dWa = np.empty((n_g, n_a), dgates.dtype)
+    dWx = np.empty((n_g, n_x), dgates.dtype)
+    lstm_weight_gradients(dgates, a_prev, x, dWa, dWx, view_as(db, n_g))
+    for r in range(n_g):
+        row = dW[r]
+        for j in range(n_a):
+            row[j] = dWa[r, j]
+        for j in range(n_x):
+            row[n_a + j] = dWx[r, j]
 
 
 @kernel
@@ -230,8 +274,9 @@ def stack_gate_biases(bf, bi, bc, bo, b):
             b[k * n_a + j] = bk[j, 0]
 
 
-@entry_kernel(3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3)
-def lstm_forward_entry(x, a0, c0, Wf, Wi, Wc, Wo, bf, bi, bc, bo, Wy, by, x_seq, a_hist, c_hist, gates, y_out):
+@inlined_kernel
+def forward_from_course(x, a0, c0, Wf, Wi, Wc, Wo, bf, bi, bc, bo, Wy, by, x_seq, a_hist, c_hist, gates, y_out,
+                        lo, hi):
     """:func:`lstm_forward` from the course's layouts, if the shapes fit together.
 
     Parameters
@@ -241,6 +286,8 @@ def lstm_forward_entry(x, a0, c0, Wf, Wi, Wc, Wo, bf, bi, bc, bo, Wy, by, x_seq,
     x_seq : (T, m, n_x) receives x in kernel layout (kept for the backward pass).
     a_hist, c_hist : (T + 1, m, n_a) receive a0, c0, then the states of every step.
     gates : (T, m, 4 n_a), y_out : (T, m, n_y) as :func:`lstm_forward`.
+    lo, hi : the batch rows to run (``0, m``: all); only their parts of the
+        outputs are written.
 
     Returns
     -------
@@ -248,7 +295,7 @@ def lstm_forward_entry(x, a0, c0, Wf, Wi, Wc, Wo, bf, bi, bc, bo, Wy, by, x_seq,
     """
     n_x, m, T = x.shape
     n_a, n_y = a0.shape[0], Wy.shape[0]
-    if min(n_x, m, T, n_a, n_y) < 1 or a0.shape != (n_a, m) or c0.shape != (n_a, m):
+    if min(n_x, m, T, n_a, n_y) < 1 or a0.shape != (n_a, m) or c0.shape != (n_a, m) or not rows_fit(lo, hi, m):
         return False
     for W in (Wf, Wi, Wc, Wo):
         if W.shape != (n_a, n_a + n_x):
@@ -263,9 +310,12 @@ def lstm_forward_entry(x, a0, c0, Wf, Wi, Wc, Wo, bf, bi, bc, bo, Wy, by, x_seq,
     if gates.shape != (T, m, 4 * n_a) or y_out.shape != (T, m, n_y):
         return False
     dtype = x_seq.dtype
-    to_time_major(x, x_seq)
-    transpose_into(a0, a_hist[0])
-    transpose_into(c0, c_hist[0])
+    to_time_major_rows(x, x_seq, lo, hi)
+    a_first, c_first = a_hist[0], c_hist[0]
+    for i in range(lo, hi):
+        for j in range(n_a):
+            a_first[i, j] = a0[j, i]
+            c_first[i, j] = c0[j, i]
     b = np.empty(4 * n_a, dtype)
     stack_gate_biases(bf, bi, bc, bo, b)
     WaT = np.empty((n_a, 4 * n_a), dtype)
@@ -273,27 +323,50 @@ def lstm_forward_entry(x, a0, c0, Wf, Wi, Wc, Wo, bf, bi, bc, bo, Wy, by, x_seq,
     WyT = np.empty((n_a, n_y), dtype)
     stack_gate_weights_transposed(Wf, Wi, Wc, Wo, WaT, WxT)
     transpose_into(Wy, WyT)
-    lstm_forward(x_seq, WxT, WaT, b, WyT, view_as(by, n_y), a_hist, c_hist, gates, y_out)
+    lstm_forward(x_seq, WxT, WaT, b, WyT, view_as(by, n_y), a_hist, c_hist, gates, y_out, lo, hi)
     return True
 
 
-@entry_kernel(3, 2, 3, 3, 3, 3, 3, 2, 2, 2, 2, 1, 3, 2, 2, 2, 2)
-def lstm_backward_entry(da, dc_last, a_prev, c_next, c_prev, gates, x, Wf, Wi, Wc, Wo,
-                        work, dx, da0, dc0, dW, db):
-    """:func:`lstm_backward` from the course's layout of ``da (n_a, m, T)`` and
-    its per-gate weights, if the shapes fit together.
+@entry_kernel(3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3)
+def lstm_forward_entry(x, a0, c0, Wf, Wi, Wc, Wo, bf, bi, bc, bo, Wy, by, x_seq, a_hist, c_hist, gates, y_out):
+    """:func:`forward_from_course` for the whole batch (what the API calls)."""
+    return forward_from_course(x, a0, c0, Wf, Wi, Wc, Wo, bf, bi, bc, bo, Wy, by, x_seq, a_hist, c_hist, gates,
+                               y_out, 0, x.shape[1])
+
+
+@entry_kernel(3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, types.int64, types.int64, nogil=True)
+def lstm_forward_part_entry(x, a0, c0, Wf, Wi, Wc, Wo, bf, bi, bc, bo, Wy, by, x_seq, a_hist, c_hist, gates, y_out,
+                            lo, hi):
+    """:func:`forward_from_course` for the batch rows ``lo:hi`` (the API runs
+    the parts of a large batch on several threads)."""
+    return forward_from_course(x, a0, c0, Wf, Wi, Wc, Wo, bf, bi, bc, bo, Wy, by, x_seq, a_hist, c_hist, gates,
+                               y_out, lo, hi)
+
+
+@inlined_kernel
+def backward_from_course(da, dc_last, a_prev, c_next, c_prev, gates, x, Wf, Wi, Wc, Wo,
+                         work, dx, da0, dc0, dW, db, lo, hi):
+    """:func:`lstm_backward_steps`, then :func:`stacked_weight_gradients`, from the
+    course's layout of ``da (n_a, m, T)`` and its per-gate weights, if the
+    shapes fit together.
 
     The sequences (kernel layout) hold at least T steps (the first T are
     used); ``work`` is scratch (used if it holds 5 T m n_a values, else the
     kernel allocates its own);
     ``dW (4 n_a, n_a + n_x)`` receives ``[dWf; dWi; dWc; dWo]`` and
     ``db (4 n_a, 1)`` the stacked bias gradients; the rest as
-    :func:`lstm_backward`.  Returns False, without running, unless the shapes
-    fit together.
+    :func:`lstm_backward_steps`.  Returns False, without running, unless the
+    shapes fit together.
+
+    With ``lo, hi`` other than ``0, m`` only the batch rows ``lo:hi`` of
+    ``dx``, ``da0`` and ``dc0`` are computed, and their part of the gate
+    gradients left in ``work`` (which must then hold them): the API runs the
+    parts of a large batch on several threads, then
+    :func:`lstm_weight_gradients_entry`.
     """
     n_a, m, T = da.shape
     n_x = x.shape[2]
-    if min(n_a, m, T, n_x) < 1 or dc_last.shape != (m, n_a):
+    if min(n_a, m, T, n_x) < 1 or dc_last.shape != (m, n_a) or not rows_fit(lo, hi, m):
         return False
     for seq in (a_prev, c_next, c_prev):
         if seq.shape[0] < T or seq.shape[1:] != (m, n_a):
@@ -309,23 +382,45 @@ def lstm_backward_entry(da, dc_last, a_prev, c_next, c_prev, gates, x, Wf, Wi, W
         return False
     if dW.shape != (4 * n_a, n_a + n_x) or db.shape != (4 * n_a, 1):
         return False
-    dtype = dx.dtype
     size = T * m * n_a
+    if hi - lo < m and work.shape[0] < 5 * size:
+        return False
+    dtype = dx.dtype
     scratch = work_array(work, 5 * size)
     da_seq = view_as(scratch[:size], (T, m, n_a))
     dgates = view_as(scratch[size:], (T, m, 4 * n_a))
-    to_time_major(da, da_seq)
+    to_time_major_rows(da, da_seq, lo, hi)
     Wa = np.empty((4 * n_a, n_a), dtype)
     Wx = np.empty((4 * n_a, n_x), dtype)
     stack_gate_weights(Wf, Wi, Wc, Wo, Wa, Wx)
-    dWa = np.empty((4 * n_a, n_a), dtype)
-    dWx = np.empty((4 * n_a, n_x), dtype)
-    lstm_backward(da_seq, dc_last, a_prev[:T], c_next[:T], c_prev[:T], gates[:T], x[:T], Wa, Wx,
-                  dgates, dx, da0, dc0, dWa, dWx, view_as(db, 4 * n_a))
-    for r in range(4 * n_a):
-        row = dW[r]
-        for j in range(n_a):
-            row[j] = dWa[r, j]
-        for j in range(n_x):
-            row[n_a + j] = dWx[r, j]
+    lstm_backward_steps(da_seq, dc_last, c_next[:T], c_prev[:T], gates[:T], Wa, Wx, dgates, dx, da0, dc0, lo, hi)
+    if hi - lo == m:
+        stacked_weight_gradients(dgates, a_prev[:T], x[:T], dW, db)
     return True
+
+
+@entry_kernel(3, 2, 3, 3, 3, 3, 3, 2, 2, 2, 2, 1, 3, 2, 2, 2, 2)
+def lstm_backward_entry(da, dc_last, a_prev, c_next, c_prev, gates, x, Wf, Wi, Wc, Wo,
+                        work, dx, da0, dc0, dW, db):
+    """:func:`backward_from_course` for the whole batch (what the API calls)."""
+    return backward_from_course(da, dc_last, a_prev, c_next, c_prev, gates, x, Wf, Wi, Wc, Wo,
+                                work, dx, da0, dc0, dW, db, 0, da.shape[1])
+
+
+@entry_kernel(3, 2, 3, 3, 3, 3, 3, 2, 2, 2, 2, 1, 3, 2, 2, 2, 2, types.int64, types.int64, nogil=True)
+def lstm_backward_part_entry(da, dc_last, a_prev, c_next, c_prev, gates, x, Wf, Wi, Wc, Wo,
+                             work, dx, da0, dc0, dW, db, lo, hi):
+    """:func:`backward_from_course` for the batch rows ``lo:hi`` (the API runs
+    the parts of a large batch on several threads)."""
+    return backward_from_course(da, dc_last, a_prev, c_next, c_prev, gates, x, Wf, Wi, Wc, Wo,
+                                work, dx, da0, dc0, dW, db, lo, hi)
+
+
+@entry_kernel(3, 3, 3, 1, 2, 2)
+def lstm_weight_gradients_entry(da, a_prev, x, work, dW, db):
+    """:func:`stacked_weight_gradients` after :func:`lstm_backward_part_entry` ran
+    on every part of the batch (same arguments; ``work`` holds the gate gradients)."""
+    n_a, m, T = da.shape
+    size = T * m * n_a
+    dgates = view_as(work[size:5 * size], (T, m, 4 * n_a))
+    stacked_weight_gradients(dgates, a_prev[:T], x[:T], dW, db)

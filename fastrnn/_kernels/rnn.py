@@ -13,10 +13,10 @@ allocates (and checks only what the entry kernels refuse).
 import numpy as np
 from numba import types
 
-from ._jit import entry_kernel, inlined_kernel, kernel
+from ._jit import entry_kernel, inlined_kernel
 from .activations import softmax_rows, tanh_range
-from .linalg import (add_matmul_block, column_sums, matmul, matmul_block, matmul_tn,
-                     to_time_major_rows, transpose_into, view_as, work_array)
+from .linalg import (add_matmul_block, caller_thread_block, column_sums, matmul, matmul_block, matmul_tn,
+                     rows_fit, to_time_major_rows, transpose_into, view_as, work_array)
 
 
 @inlined_kernel
@@ -53,15 +53,17 @@ def rnn_forward(x, WaxT, WaaT, ba, WyaT, by, a_hist, y_out, lo, hi):
     for t in range(T):
         at = (t + 1) * block + lo * n_a
         if not whole:
-            matmul_block(x_flat, (t * m + lo) * n_x, WaxT, a_flat, at, rows)
-        add_matmul_block(a_flat, at - block, WaaT, a_flat, at, rows, row)
+            caller_thread_block(x_flat, (t * m + lo) * n_x, WaxT, a_flat, at, rows, False)
+            caller_thread_block(a_flat, at - block, WaaT, a_flat, at, rows, True)
+        else:
+            add_matmul_block(a_flat, at - block, WaaT, a_flat, at, rows, row)
         a_t = a_flat[at:at + part]  # loops over views from 0 vectorise (a_flat[at + k] does not: sign checks)
         for k in range(part):
             a_t[k] += bias[k]
         tanh_range(a_flat, at, at + part)
         if not whole:
             yt = (t * m + lo) * n_y
-            matmul_block(a_flat, at, WyaT, y_flat, yt, rows)
+            caller_thread_block(a_flat, at, WyaT, y_flat, yt, rows, False)
             softmax_rows(view_as(y_flat[yt:yt + rows * n_y], (rows, n_y)), by)
     if whole:
         matmul_block(a_flat, block, WyaT, y_flat, 0, T * m)
@@ -96,9 +98,11 @@ def rnn_backward_steps(dz, a_next, Waa, Wax, dx, da0, lo, hi):
         dz_t, a_t = dz_flat[at:at + part], a_flat[at:at + part]
         for k in range(part):
             dz_t[k] = (dz_t[k] + carry[k]) * (1.0 - a_t[k] ** 2)
-        matmul_block(dz_flat, at, Waa, da0_flat, lo * n_a, rows)
-        if not whole:
-            matmul_block(dz_flat, at, Wax, dx_flat, (t * m + lo) * n_x, rows)
+        if whole:
+            matmul_block(dz_flat, at, Waa, da0_flat, 0, m)
+        else:
+            caller_thread_block(dz_flat, at, Waa, da0_flat, lo * n_a, rows, False)
+            caller_thread_block(dz_flat, at, Wax, dx_flat, (t * m + lo) * n_x, rows, False)
     if whole:
         matmul(view_as(dz, (T * m, n_a)), Wax, view_as(dx, (T * m, n_x)))
 
@@ -112,12 +116,6 @@ def rnn_weight_gradients(dz, a_prev, x, dWax, dWaa, dba):
     matmul_tn(dz2, view_as(x, (T * m, x.shape[2])), dWax)
     matmul_tn(dz2, view_as(a_prev, (T * m, n_a)), dWaa)
     column_sums(dz2, dba)
-
-
-@kernel
-def rows_fit(lo, hi, m):
-    """Whether ``lo:hi`` is a non-empty range of the ``m`` batch rows."""
-    return 0 <= lo and lo < hi and hi <= m
 
 
 @inlined_kernel
