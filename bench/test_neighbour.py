@@ -4,10 +4,15 @@
 
 "user numpy" is 20 products of 256 x 256 matrices through numpy's BLAS;
 "alternating" runs it after each fastrnn forward pass at the medium shape
-(whose products go through SciPy's BLAS, a second thread pool).  Compare
-"alternating" with "user numpy" + "fastrnn alone": without fastrnn's
-OPENBLAS_THREAD_TIMEOUT (see fastrnn/_kernels/__init__.py) the numpy part
-ran 3.3x slower when alternating.
+(whose products go through SciPy's BLAS, a second thread pool, and which
+runs as two parts of its batch on two threads).  Compare "alternating" with
+"user numpy" + "fastrnn alone": without fastrnn's OPENBLAS_THREAD_TIMEOUT
+(see fastrnn/_kernels/__init__.py) the numpy part ran 3.3x slower when
+alternating.  The two "after" benchmarks time each half of the alternation
+alone (the other half runs untimed before every round): the user's numpy
+code right after a fastrnn call, and fastrnn right after the user's numpy
+code (whose BLAS threads spin for a while after it and take from fastrnn's
+second part).
 """
 import numpy as np
 
@@ -43,3 +48,13 @@ def test_alternating(benchmark):
     benchmark.group = "good neighbour"
     alternating()
     benchmark(alternating)
+
+
+def test_user_numpy_after_fastrnn(benchmark):
+    benchmark.group = "good neighbour"
+    benchmark.pedantic(user_numpy, setup=lambda: FASTRNN() and None, rounds=200, warmup_rounds=2)
+
+
+def test_fastrnn_after_user_numpy(benchmark):
+    benchmark.group = "good neighbour"
+    benchmark.pedantic(FASTRNN, setup=user_numpy, rounds=200, warmup_rounds=2)
