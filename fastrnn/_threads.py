@@ -36,6 +36,10 @@ SPLIT_MIN_MACS = 1 << 24
 #: several callers at once would otherwise share OpenBLAS's thread pool.  No
 #: split when such blocks would have fewer rows than this (they run slower).
 PRODUCT_ROWS_MIN = 8
+#: The fewest batch rows a part gets (so fewer parts than threads on many
+#: cores): a part of fewer rows makes products too small to run well, and
+#: costs a hand-off and its own copy of the transposed weights.
+PART_ROWS_MIN = 4
 
 def _threads_from_environment():
     value = os.environ.get("FASTRNN_NUM_THREADS", "").strip()
@@ -101,7 +105,7 @@ def parts(m, macs, row_product):
     """
     if _threads < 2 or macs < SPLIT_MIN_MACS:
         return 1
-    count = min(_threads, m)
+    count = min(_threads, m // PART_ROWS_MIN)
     if count < 2 or min(PRODUCT_ROWS_MIN, -(-m // count)) * row_product > CALLER_THREAD_MACS:
         return 1
     return count

@@ -13,6 +13,7 @@ from fastrnn import _threads, lstm_backward, lstm_forward, rnn_backward, rnn_for
 def split_everything(monkeypatch):
     """Split every batch of two rows or more (the real threshold keeps small calls whole)."""
     monkeypatch.setattr(_threads, "SPLIT_MIN_MACS", 0)
+    monkeypatch.setattr(_threads, "PART_ROWS_MIN", 1)
     previous = fastrnn.set_num_threads(2)
     yield
     fastrnn.set_num_threads(previous)
@@ -101,6 +102,10 @@ def test_parts_rules(monkeypatch):
     assert _threads.parts(32, big, 128 * 128) == 2  # the medium RNN
     assert _threads.parts(32, big - 1, 128 * 128) == 1  # too little work for a hand-off
     assert _threads.parts(1, big, 128 * 128) == 1  # one row
+    assert _threads.parts(7, big, 128 * 128) == 1  # parts of fewer than PART_ROWS_MIN rows
+    monkeypatch.setattr(_threads, "_threads", 64)
+    assert _threads.parts(32, big, 128 * 128) == 8  # many cores: parts of 4 rows, not 32 of 1
+    monkeypatch.setattr(_threads, "_threads", 2)
     assert _threads.parts(32, big, 128 * 512) == 2  # the medium LSTM: 8-row products in each part
     assert _threads.parts(64, big, 512 * 512) == 1  # per-part products of 8 rows big enough for OpenBLAS's threads
     monkeypatch.setattr(_threads, "_threads", 1)
