@@ -147,3 +147,27 @@ def test_run_parts_waits_for_every_part_and_raises_a_workers_error(monkeypatch):
     with pytest.raises(RuntimeError, match="part"):
         _threads.run_parts(kernel, ("t",), 7, 3)
     assert sorted(done) == [(0, 2), (2, 4), (4, 7)]
+
+
+@pytest.mark.parametrize("model", ["rnn", "lstm"])
+def test_split_batch_of_converted_inputs_and_a_shorter_da(split_everything, monkeypatch, model):
+    """Fortran-ordered, read-only and integer inputs take the conversion path, then split; the
+    backward covers fewer steps than the forward (as the notebook's own test does)."""
+    forward, backward, ref_forward, ref_backward, random_parameters = MODELS[model]
+    counts, run_parts = [], _threads.run_parts
+    monkeypatch.setattr(_threads, "run_parts", lambda *args: counts.append(args[3]) or run_parts(*args))
+    rng = np.random.default_rng(5)
+    p = random_parameters(rng, 4, 6, 3)
+    x, a0, da = rng.standard_normal((4, 8, 7)), rng.standard_normal((6, 8)), rng.standard_normal((6, 8, 5))
+    x_f = np.asfortranarray(x)
+    a0_ro = a0.copy()
+    a0_ro.flags.writeable = False
+    p_int = dict(p, by=np.ones((3, 1), dtype=np.int64))
+    *outputs, caches = forward(x_f, a0_ro, p_int)
+    *want, want_caches = ref_forward(x, a0, dict(p, by=np.ones((3, 1))))
+    for got, expected in zip(outputs, want):
+        np.testing.assert_allclose(got, expected, rtol=1e-11, atol=1e-11)
+    grads = backward(da, caches)
+    for key, expected in ref_backward(da, want_caches).items():
+        np.testing.assert_allclose(grads[key], expected, rtol=1e-10, atol=1e-10, err_msg=key)
+    assert counts and set(counts) == {2}  # the converted call and the backward split
