@@ -171,3 +171,32 @@ def test_split_batch_of_converted_inputs_and_a_shorter_da(split_everything, monk
     for key, expected in ref_backward(da, want_caches).items():
         np.testing.assert_allclose(grads[key], expected, rtol=1e-10, atol=1e-10, err_msg=key)
     assert counts and set(counts) == {2}  # the converted call and the backward split
+
+
+def test_split_calls_from_several_user_threads_at_once(split_everything):
+    """Calls from user threads share the worker pool: every one finishes, with its own results."""
+    rng = np.random.default_rng(6)
+    p = ref.random_rnn_parameters(rng, 4, 6, 3)
+    cases = [(rng.standard_normal((4, 8, 5)), rng.standard_normal((6, 8)), rng.standard_normal((6, 8, 5)))
+             for _ in range(4)]
+    wants = [run_model("rnn", x, a0, p, da, 1) for x, a0, da in cases]
+    fastrnn.set_num_threads(2)
+    results = [None] * len(cases)
+
+    def work(k):
+        x, a0, da = cases[k]
+        for _ in range(20):
+            *outputs, caches = rnn_forward(x, a0, p)
+            results[k] = outputs, rnn_backward(da, caches)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(len(cases))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+        assert not thread.is_alive()
+    for (outputs, grads), (want_outputs, want_grads) in zip(results, wants):
+        for got, want in zip(outputs, want_outputs):
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+        for key in want_grads:
+            np.testing.assert_allclose(grads[key], want_grads[key], rtol=1e-12, atol=1e-12, err_msg=key)
