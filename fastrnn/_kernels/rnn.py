@@ -148,12 +148,9 @@ def forward_from_course(x, a0, Wax, Waa, ba, Wya, by, x_seq, a_hist, y_out, lo, 
         return False
     to_time_major_rows(x, x_seq, lo, hi)
     a_first = a_hist[0]
-    if hi - lo == m:
-        transpose_into(a0, a_first)
-    else:
-        for i in range(lo, hi):
-            for j in range(n_a):
-                a_first[i, j] = a0[j, i]
+    for i in range(lo, hi):
+        for j in range(n_a):
+            a_first[i, j] = a0[j, i]
     weights = np.empty(n_a * (n_x + n_a + n_y), x_seq.dtype)  # one allocation for the three
     WaxT = view_as(weights[:n_x * n_a], (n_x, n_a))
     WaaT = view_as(weights[n_x * n_a:(n_x + n_a) * n_a], (n_a, n_a))
@@ -231,8 +228,8 @@ def rnn_backward_part_entry(da, a_next, a_prev, x, Waa, Wax, work, dx, da0, dWax
 
 @entry_kernel(3, 3, 3, 1, 2, 2, 2)
 def rnn_weight_gradients_entry(da, a_prev, x, work, dWax, dWaa, dba):
-    """:func:`rnn_weight_gradients` after :func:`rnn_backward_entry` ran on
-    every part of the batch (same arguments; ``work`` holds ``dz``)."""
+    """:func:`rnn_weight_gradients` after :func:`rnn_backward_part_entry` ran
+    on every part of the batch (same arguments; ``work`` holds ``dz``)."""
     n_a, m, T = da.shape
     dz = work[:T * m * n_a].reshape(T, m, n_a)
     rnn_weight_gradients(dz, a_prev[:T], x[:T], dWax, dWaa, view_as(dba, n_a))
