@@ -1,4 +1,6 @@
 """The product and transpose helpers of the kernels against numpy, on both sides of their size switches."""
+from fractions import Fraction
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -16,12 +18,28 @@ def test_matmul_tn(r, m, n):
     assert_allclose(out, a.T @ b, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("shape", [(1, 1), (5, 3), (100, 27), (300, 250), (512, 130)])
-def test_transpose_into(shape):
-    src = np.arange(np.prod(shape), dtype=np.float64).reshape(shape)
-    dst = np.full(shape[::-1], np.nan)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", [(1, 1), (5, 3), (8, 8), (16, 17), (100, 27), (300, 250), (512, 130)])
+def test_transpose_into(shape, dtype):
+    src = np.arange(np.prod(shape), dtype=dtype).reshape(shape)
+    dst = np.full(shape[::-1], np.nan, dtype)
     linalg.transpose_into(src, dst)
     assert np.array_equal(dst, src.T)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("block", [(0, 50, 0, 50), (3, 40, 50, 77), (1, 2, 5, 70), (0, 50, 60, 61)])
+def test_transpose_block_writes_only_its_block(block, dtype):
+    """A block of ``src`` into a block of ``dst`` at an offset (the LSTM's
+    stacking): register tiles and every kind of edge; the rest of ``dst`` untouched."""
+    i0, i1, j0, j1 = block
+    src = np.random.default_rng(i1).standard_normal((50, 77)).astype(dtype)
+    dst = np.full((j1 - j0 + 3, i1 - i0 + 20), np.nan, dtype)
+    linalg.transpose_block(src, i0, i1, j0, j1, dst, 2, 9)
+    assert np.array_equal(dst[2:2 + j1 - j0, 9:9 + i1 - i0], src[i0:i1, j0:j1].T)
+    inside = np.zeros(dst.shape, bool)
+    inside[2:2 + j1 - j0, 9:9 + i1 - i0] = True
+    assert np.isnan(dst[~inside]).all()
 
 
 @pytest.mark.parametrize("shape", [(5, 10, 4), (8, 3, 5), (27, 1, 25), (70, 9, 110)])
@@ -32,12 +50,48 @@ def test_to_time_major(shape):
     assert np.array_equal(dst, src.transpose(2, 1, 0))
 
 
-@pytest.mark.parametrize("n", [2, 17])
+def fused_multiply_add(x, y, z):
+    """``x * y + z`` rounded once (float64 arrays), from exact rationals."""
+    return np.array([float(Fraction(a) * Fraction(b) + Fraction(c)) for a, b, c in zip(x, y, z)])
+
+
+@pytest.mark.parametrize("n", [2, 17, 40])
 @pytest.mark.parametrize("k", [1, 3, 4, 5, 8, 11])
 def test_one_row_products_and_column_sums_add_in_order(k, n):
-    """The one-row loop of matmul (below ONE_ROW_BLAS_MIN) adds the terms in
-    the order of the inner index, four a pass: the same rounding as a plain
-    sequential sum, bit for bit.  So does column_sums."""
+    """The one-row product of matmul (below ONE_ROW_BLAS_MIN) adds the terms
+    in the order of the inner index, each by a fused multiply-add (the
+    column tiles, up to ROW_TILE_MAX_BYTES of ``b``), bit for bit; with or
+    without a start value.  column_sums adds the rows in order."""
+    rng = np.random.default_rng(k)
+    a, b = rng.standard_normal((1, k)), rng.standard_normal((k, n))
+    want = np.zeros(n)
+    for p in range(k):
+        want = fused_multiply_add(np.full(n, a[0, p]), b[p], want)
+    out = np.full((1, n), np.nan)
+    linalg.matmul(a, b, out)
+    assert np.array_equal(out[0], want)
+    start = rng.standard_normal(n + 1)
+    want = start[1:]
+    for p in range(k):
+        want = fused_multiply_add(np.full(n, a[0, p]), b[p], want)
+    linalg.add_matmul_block(a[0], 0, b, start, 1, 1, np.empty(n), n % 2 == 0)
+    assert np.array_equal(start[1:], want)
+    sums = np.full(n, np.nan)
+    linalg.column_sums(b, sums)
+    want = np.zeros(n)
+    for row in b:
+        want = want + row
+    assert np.array_equal(sums, want)
+
+
+@pytest.mark.parametrize("k, n", [(40, 500), (130, 33)])
+def test_one_row_products_past_the_tiles_add_in_order(k, n):
+    """Past ROW_TILE_MAX_BYTES (WIDE_ROW_TILE_MAX_BYTES for a ``b`` at least
+    as wide as tall) the one-row product goes by passes over the
+    row, four rows of ``b`` a pass, a multiply then an add per term in the
+    order of the inner index: the same rounding as a plain sequential sum.
+    add_matmul_block adds the product (from scratch) to the block."""
+    assert k * n * 8 > (linalg.WIDE_ROW_TILE_MAX_BYTES if n >= k else linalg.ROW_TILE_MAX_BYTES)
     rng = np.random.default_rng(k)
     a, b = rng.standard_normal((1, k)), rng.standard_normal((k, n))
     want = np.zeros((1, n))
@@ -46,12 +100,34 @@ def test_one_row_products_and_column_sums_add_in_order(k, n):
     out = np.full((1, n), np.nan)
     linalg.matmul(a, b, out)
     assert np.array_equal(out, want)
-    sums = np.full(n, np.nan)
-    linalg.column_sums(b, sums)
-    want = np.zeros(n)
-    for row in b:
-        want = want + row
-    assert np.array_equal(sums, want)
+    start = rng.standard_normal(n)
+    total = start + want[0]
+    linalg.add_matmul_block(a[0], 0, b, start, 0, 1, np.empty(n), False)
+    assert np.array_equal(start, total)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n", [1, 7, 8, 9, 16, 31, 32, 33, 48, 50, 64, 65, 200])
+def test_one_row_tiles_every_width(dtype, n):
+    """Every count of tiles and of lanes in the last vector, at an offset of
+    a flat buffer, set or added to, tiles in either order: the columns
+    outside the product stay as they were."""
+    rng = np.random.default_rng(n)
+    k = 6
+    a, b = rng.standard_normal(k + 2).astype(dtype), rng.standard_normal((k, n)).astype(dtype)
+    buf = rng.standard_normal(n + 9).astype(dtype)
+    before = buf.copy()
+    linalg.matmul_block(a, 2, b, buf, 4, 1)
+    tol = dict(rtol=1e-12, atol=1e-12) if dtype == np.float64 else dict(rtol=1e-5, atol=1e-5)
+    product = buf[4:4 + n].copy()
+    assert_allclose(product, a[2:].astype(np.float64) @ b.astype(np.float64), **tol)
+    assert np.array_equal(buf[:4], before[:4]) and np.array_equal(buf[4 + n:], before[4 + n:])
+    for reverse in (False, True):  # tiles taken from the first or the last: the same sums
+        buf[:] = before
+        linalg.add_matmul_block(a, 2, b, buf, 4, 1, np.empty(n, dtype), reverse)
+        want = before[4:4 + n].astype(np.float64) + a[2:].astype(np.float64) @ b.astype(np.float64)
+        assert_allclose(buf[4:4 + n], want, **tol)
+        assert np.array_equal(buf[:4], before[:4]) and np.array_equal(buf[4 + n:], before[4 + n:])
 
 
 @pytest.mark.parametrize("m, k, n", [(1, 50, 50), (10, 5, 5), (40, 3, 2), (1, 512, 1024)])
@@ -64,7 +140,7 @@ def test_matmul(m, k, n):
     assert_allclose(out, a @ b, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("n_a, n_x", [(5, 3), (50, 27), (200, 130)])  # the last one block by block
+@pytest.mark.parametrize("n_a, n_x", [(5, 3), (50, 27), (200, 130)])  # the first without register tiles
 def test_stack_gate_weights_transposed(n_a, n_x):
     from fastrnn._kernels import lstm
 
@@ -112,8 +188,8 @@ def test_gemm_on_offset_blocks(dtype):
 @pytest.mark.parametrize("rows, k, n", [(1, 5, 7), (3, 5, 7)], ids=["one-row loop", "BLAS"])
 def test_products_on_blocks_of_flat_buffers(rows, k, n):
     """matmul_block and add_matmul_block at offsets of flat buffers, on both
-    sides of the one-row switch (the sum of add_matmul_block is rounded as
-    ``out + a @ b``)."""
+    sides of the one-row switch (the sum of add_matmul_block is ``out + a @ b``
+    up to rounding: the one-row tiles add each term to ``out``'s value)."""
     rng = np.random.default_rng(rows)
     a, b = rng.standard_normal(2 + rows * k), rng.standard_normal((k, n))
     out = rng.standard_normal(4 + rows * n + 3)
@@ -125,9 +201,9 @@ def test_products_on_blocks_of_flat_buffers(rows, k, n):
     assert np.array_equal(out[4:4 + rows * n].reshape(rows, n), product)
     assert np.array_equal(out[:4], before[:4]) and np.array_equal(out[4 + rows * n:], before[4 + rows * n:])
     out[:] = before
-    linalg.add_matmul_block(a, 2, b, out, 4, rows, np.empty(n))
+    linalg.add_matmul_block(a, 2, b, out, 4, rows, np.empty(n), False)
     assert_allclose(out[4:4 + rows * n].reshape(rows, n), before[4:4 + rows * n].reshape(rows, n) + product,
-                    rtol=1e-15, atol=1e-15)
+                    rtol=1e-14, atol=1e-14)
     assert np.array_equal(out[:4], before[:4]) and np.array_equal(out[4 + rows * n:], before[4 + rows * n:])
 
 

@@ -7,7 +7,9 @@ at every product of two rows or more, 10 x 5 x 5 (68 against 160 ns) and
 on the calling thread, with kernels for small sizes.  A single row times a
 matrix (the char models' steps, batch size 1) is faster as a loop over the
 row, up to about 2**19 multiply-adds (1 x 50 x 50: 0.23 against 0.39 us;
-1 x 512 x 512: 25 against 29 us; 1 x 512 x 2048: 117 against 70 us).  (An
+1 x 512 x 512: 25 against 29 us; 1 x 512 x 2048: 117 against 70 us); when
+the matrix fits in the L1 cache, as column tiles summed in vector registers
+(:func:`row_times`: 1 x 50 x 50 in 0.16 us).  (An
 earlier session measured 0.5 us a BLAS call on a Zen 3 machine and used
 loops below 32 x 32 x 32.)
 
@@ -24,6 +26,7 @@ generic broadcasting assignment, which costs more than the product itself at
 the notebook shapes.
 """
 import numpy as np
+from llvmlite import binding as llvm, ir
 from numba import types
 from numba.core import cgutils
 from numba.core.imputils import impl_ret_borrowed
@@ -45,10 +48,21 @@ NARROW_FIRST_MIN = 1 << 26
 #: threads, the latter slower than on one: 59.5 us against 2 x 20.4 us for
 #: its two 8-row halves).
 CALLER_THREAD_MACS = 3 << 18
-#: Side of the square tiles in which large transposes are copied.
-TILE = 16
-#: From this many elements on, :func:`transpose_into` goes tile by tile.
-TILED_MIN = 1 << 16
+#: Largest ``b`` (bytes) of a one-row product ``(1, k) @ (k, n)`` that goes by
+#: column tiles (:func:`row_times`), and the largest when ``b`` is at least
+#: as wide as tall (``n >= k``); the others go by passes over the row
+#: (:func:`row_times_by_passes`).  Out of the L1 cache, the tiles' strided
+#: walk down ``b`` fetches the lines a tile shares with the next twice.
+#: Measured on this machine, float64, passes against tiles: 1 x 50 x 50
+#: (20 KB) 202 against 163 ns, 1 x 50 x 27 150 against 101 ns, 1 x 40 x 100
+#: (31 KB) equal; 1 x 50 x 200 (78 KB) 0.95-1.04 against 0.83-0.94 us (char
+#: LSTM forward 0.90x), 1 x 100 x 100 equal, 1 x 200 x 50 0.84 against 1.1
+#: us; 1 x 128 x 256 (256 KB) 3.2 against 4.1 us, 1 x 128 x 512 5.3 against 13 us.
+ROW_TILE_MAX_BYTES = 32 << 10
+WIDE_ROW_TILE_MAX_BYTES = 128 << 10
+#: 64-byte vectors a column tile of :func:`row_times` keeps in registers (at
+#: most: four accumulators hide the latency of the fused multiply-adds).
+TILE_VECTORS = 4
 
 
 #: numba's BLAS helper (``numba_xxgemm`` in its ``_helperlib``): Fortran
@@ -142,8 +156,124 @@ def gemm(a, a_at, lda, trans_a, b, b_at, ldb, trans_b, c, c_at, ldc, rows, cols,
         raise RuntimeError("fastrnn: SciPy's BLAS could not be loaded")
 
 
+def _column_tile(vectors):
+    """The intrinsic ``column_tile(a, a_at, b, out, out_at, j0, accumulate)``
+    of ``vectors`` 64-byte vectors (8 float64 or 16 float32 values each).
+
+    It computes ``w = min(vectors * lanes, n - j0)`` columns of a one-row
+    product: ``out[out_at + j0 + jj] (+)= sum(a[a_at + p] * b[p, j0 + jj] for p in
+    range(k))`` for ``jj < w``, with ``b (k, n)``, ``a`` and ``out`` flat (all
+    C-contiguous, one float dtype, nothing checked).  The ``w`` sums stay in
+    vector registers while the loop walks down ``b``: one fused multiply-add
+    per vector and row, terms added in the order of ``p`` (from ``out``'s
+    value if ``accumulate``, else from 0).  Masked loads and stores keep the
+    last vector within the ``w`` columns.  LLVM splits the vectors for a CPU
+    with narrower ones.
+    """
+    @intrinsic
+    def column_tile(typingctx, a, a_at, b, out, out_at, j0, accumulate):
+        arrays = (a, b, out)
+        if not all(isinstance(t, types.Array) and t.layout == "C" and t.dtype == a.dtype for t in arrays):
+            return None
+        if a.dtype not in (types.float64, types.float32) or (a.ndim, b.ndim, out.ndim) != (1, 2, 1):
+            return None
+
+        def codegen(context, builder, signature, args):
+            arr_a, arr_b, arr_out = (context.make_array(signature.args[i])(context, builder, args[i]) for i in (0, 2, 3))
+            intp = context.get_value_type(types.intp)
+            a_at, out_at, j0 = (context.cast(builder, args[i], signature.args[i], types.intp) for i in (1, 4, 5))
+            real = context.get_value_type(a.dtype)
+            bits = 64 if a.dtype == types.float64 else 32
+            lanes = 512 // bits
+            vec, mask_type, int32 = ir.VectorType(real, lanes), ir.VectorType(ir.IntType(1), lanes), ir.IntType(32)
+            vec_ptr = vec.as_pointer()
+            suffix = f"v{lanes}f{bits}." + ("p0" if llvm.llvm_version_info[0] >= 17 else f"p0v{lanes}f{bits}")
+            module = builder.module
+            masked_load = cgutils.get_or_insert_function(
+                module, ir.FunctionType(vec, [vec_ptr, int32, mask_type, vec]), "llvm.masked.load." + suffix)
+            masked_store = cgutils.get_or_insert_function(
+                module, ir.FunctionType(ir.VoidType(), [vec, vec_ptr, int32, mask_type]), "llvm.masked.store." + suffix)
+            fma = cgutils.get_or_insert_function(module, ir.FunctionType(vec, [vec] * 3), f"llvm.fma.v{lanes}f{bits}")
+            align = ir.Constant(int32, bits // 8)
+            zero = ir.Constant(vec, [0.0] * lanes)
+            lane0 = ir.Constant(ir.VectorType(int32, lanes), [0] * lanes)
+
+            def splat(value, vector_type):
+                one = builder.insert_element(ir.Constant(vector_type, ir.Undefined), value, ir.Constant(int32, 0))
+                return builder.shuffle_vector(one, ir.Constant(vector_type, ir.Undefined), lane0)
+
+            def vector_at(base, offset):
+                return builder.bitcast(builder.gep(base, [offset]), vec_ptr)
+
+            k, n = cgutils.unpack_tuple(builder, arr_b.shape, 2)
+            width = splat(builder.sub(n, j0), ir.VectorType(intp, lanes))
+            masks = [builder.icmp_signed("<", ir.Constant(ir.VectorType(intp, lanes), list(range(v * lanes, (v + 1) * lanes))), width)
+                     for v in range(vectors)]
+            out_tile = builder.gep(arr_out.data, [builder.add(out_at, j0)])
+            sums = []
+            for v, mask in enumerate(masks):
+                start = builder.call(masked_load, [vector_at(out_tile, ir.Constant(intp, v * lanes)), align, mask, zero])
+                sums.append(cgutils.alloca_once_value(builder, builder.select(args[6], start, zero)))
+            a_row = builder.gep(arr_a.data, [a_at])
+            with cgutils.for_range(builder, k) as loop:
+                coefficient = splat(builder.load(builder.gep(a_row, [loop.index])), vec)
+                b_row = builder.gep(arr_b.data, [builder.add(builder.mul(loop.index, n), j0)])
+                for v, mask in enumerate(masks):
+                    term = builder.call(masked_load, [vector_at(b_row, ir.Constant(intp, v * lanes)), align, mask, zero])
+                    builder.store(builder.call(fma, [coefficient, term, builder.load(sums[v])]), sums[v])
+            for v, mask in enumerate(masks):
+                builder.call(masked_store, [builder.load(sums[v]), vector_at(out_tile, ir.Constant(intp, v * lanes)),
+                                            align, mask])
+            return context.get_dummy_value()
+        return types.none(a, a_at, b, out, out_at, j0, accumulate), codegen
+    return column_tile
+
+
+_column_tiles = [_column_tile(v) for v in range(1, TILE_VECTORS + 1)]
+_column_tile_1, _column_tile_2, _column_tile_3, _column_tile_4 = _column_tiles
+assert TILE_VECTORS == 4
+
+
 @kernel
-def row_times(a_row, b, out_row):
+def row_times(a, a_at, b, out, out_at, accumulate, row, reverse):
+    """``out[out_at:out_at + n] (+)= a[a_at:a_at + k] @ b`` for flat ``a``,
+    ``out`` and ``b (k, n)`` (``+=`` if ``accumulate``): a one-row product.
+
+    By column tiles of up to TILE_VECTORS vectors held in registers
+    (:func:`_column_tile`, fused multiply-adds) when ``b`` fits in
+    ROW_TILE_MAX_BYTES (WIDE_ROW_TILE_MAX_BYTES if ``n >= k``), else by
+    :func:`row_times_by_passes` (into the scratch ``row (n,)``, then added,
+    if ``accumulate``).  ``reverse`` takes the tiles from the last: a time
+    loop that alternates finds in the L1 cache the columns of ``b`` it read
+    last (1 x 50 x 200, the char LSTM's step: 829 -> 774 ns a product).
+    """
+    k, n = b.shape
+    if k * n * b.itemsize > (WIDE_ROW_TILE_MAX_BYTES if n >= k else ROW_TILE_MAX_BYTES):
+        a_row = view_as(a, a.size)[a_at:a_at + k]
+        out_row = view_as(out, out.size)[out_at:out_at + n]
+        row_times_by_passes(a_row, b, row if accumulate else out_row)
+        if accumulate:
+            for j in range(n):
+                out_row[j] += row[j]
+        return
+    lanes = 64 // b.itemsize
+    width = TILE_VECTORS * lanes
+    tiles = (n + width - 1) // width
+    for q in range(tiles):
+        j0 = (tiles - 1 - q if reverse else q) * width
+        left = n - j0
+        if left > 3 * lanes:
+            _column_tile_4(a, a_at, b, out, out_at, j0, accumulate)
+        elif left > 2 * lanes:
+            _column_tile_3(a, a_at, b, out, out_at, j0, accumulate)
+        elif left > lanes:
+            _column_tile_2(a, a_at, b, out, out_at, j0, accumulate)
+        else:
+            _column_tile_1(a, a_at, b, out, out_at, j0, accumulate)
+
+
+@kernel
+def row_times_by_passes(a_row, b, out_row):
     """``out_row = a_row @ b`` for ``a_row (k,)``, ``b (k, n)``, ``out_row (n,)``, as a loop:
     ``out_row`` is updated with four rows of ``b`` a pass, the terms added in
     the order of ``k`` (the same sums as a sequential loop)."""
@@ -178,7 +308,8 @@ def matmul(a, b, out):
     if by_blas(m, k, n):
         gemm(a, 0, k, False, b, 0, n, False, out, 0, n, m, n, k, False)
     else:
-        row_times(a[0], b, out[0])
+        flat = view_as(out, out.size)
+        row_times(view_as(a, a.size), 0, b, flat, 0, False, flat, False)
 
 
 @kernel
@@ -190,21 +321,21 @@ def matmul_block(a, a_at, b, out, out_at, rows):
     if by_blas(rows, k, n):
         gemm(a, a_at, k, False, b, 0, n, False, out, out_at, n, rows, n, k, False)
     else:
-        row_times(view_as(a, a.size)[a_at:a_at + k], b, view_as(out, out.size)[out_at:out_at + n])
+        flat = view_as(out, out.size)
+        row_times(view_as(a, a.size), a_at, b, flat, out_at, False, flat, False)
 
 
 @kernel
-def add_matmul_block(a, a_at, b, out, out_at, rows, row):
-    """:func:`matmul_block`, added to the block of ``out`` (``out + a @ b``,
-    rounded as that sum); ``row (n,)`` is scratch for the one-row loop."""
+def add_matmul_block(a, a_at, b, out, out_at, rows, row, reverse):
+    """:func:`matmul_block`, added to the block of ``out`` (``out + a @ b``:
+    BLAS with ``beta = 1``; a one-row product adds each term to ``out``'s
+    values); ``row (n,)`` is scratch for a one-row product by passes,
+    ``reverse`` its order of tiles (:func:`row_times`: a time loop alternates)."""
     k, n = b.shape
     if by_blas(rows, k, n):
         gemm(a, a_at, k, False, b, 0, n, False, out, out_at, n, rows, n, k, True)
         return
-    row_times(view_as(a, a.size)[a_at:a_at + k], b, row)
-    flat = view_as(out, out.size)
-    for j in range(n):
-        flat[out_at + j] += row[j]
+    row_times(view_as(a, a.size), a_at, b, view_as(out, out.size), out_at, True, row, reverse)
 
 
 @kernel
@@ -312,26 +443,78 @@ def to_time_major_rows(src, dst, lo, hi):
                 dst[t, i, k] = s_k[t]
 
 
+@intrinsic
+def _transpose_tile(typingctx, src, i0, j0, dst, r0, c0):
+    """``dst[r0 + q, c0 + p] = src[i0 + p, j0 + q]`` for ``p, q < lanes`` (8
+    float64 or 16 float32: one 64-byte vector), C-contiguous 2-D arrays of
+    one dtype, nothing checked.
+
+    The ``lanes`` rows are loaded as vectors and transposed in registers by
+    log2(lanes) rounds of two-vector shuffles (round ``b`` swaps the
+    ``b``-blocks between rows ``i`` and ``i + b``), then stored as rows.
+    """
+    if not all(isinstance(t, types.Array) and t.layout == "C" and t.ndim == 2 and t.dtype == src.dtype
+               for t in (src, dst)) or src.dtype not in (types.float64, types.float32):
+        return None
+
+    def codegen(context, builder, signature, args):
+        arr_src = context.make_array(signature.args[0])(context, builder, args[0])
+        arr_dst = context.make_array(signature.args[3])(context, builder, args[3])
+        i0, j0, r0, c0 = (context.cast(builder, args[i], signature.args[i], types.intp) for i in (1, 2, 4, 5))
+        bits = 64 if src.dtype == types.float64 else 32
+        lanes = 512 // bits
+        vec, intp = ir.VectorType(context.get_value_type(src.dtype), lanes), context.get_value_type(types.intp)
+
+        def row_at(arr, row, col):
+            columns = cgutils.unpack_tuple(builder, arr.shape, 2)[1]
+            flat = builder.add(builder.mul(builder.add(row[0], ir.Constant(intp, row[1])), columns), col)
+            return builder.bitcast(builder.gep(arr.data, [flat]), vec.as_pointer())
+
+        rows = [builder.load(row_at(arr_src, (i0, p), j0), align=bits // 8) for p in range(lanes)]
+        b = 1
+        while b < lanes:
+            mask = ir.VectorType(ir.IntType(32), lanes)
+            low = ir.Constant(mask, [lanes + p - b if p & b else p for p in range(lanes)])
+            high = ir.Constant(mask, [lanes + p if p & b else p + b for p in range(lanes)])
+            swapped = list(rows)
+            for i in range(lanes):
+                if not i & b:
+                    swapped[i] = builder.shuffle_vector(rows[i], rows[i + b], low)
+                    swapped[i + b] = builder.shuffle_vector(rows[i], rows[i + b], high)
+            rows, b = swapped, 2 * b
+        for q in range(lanes):
+            builder.store(rows[q], row_at(arr_dst, (r0, q), c0), align=bits // 8)
+        return context.get_dummy_value()
+    return types.none(src, i0, j0, dst, r0, c0), codegen
+
+
+@kernel
+def transpose_block(src, i0, i1, j0, j1, dst, r0, c0):
+    """``dst[r0 + j - j0, c0 + i - i0] = src[i, j]`` for ``i`` in ``i0:i1``,
+    ``j`` in ``j0:j1``: a block of ``src (r, c)`` transposed into a block of
+    ``dst`` (C-contiguous, one dtype; the blocks must fit: not checked).
+
+    Square tiles of one vector's width (8 float64, 16 float32) are
+    transposed in registers (:func:`_transpose_tile`); the edges left over
+    (all of a block narrower than a tile) are copied along the rows of
+    ``dst``.  Against the previous loops (along the rows of ``dst`` below
+    2**16 values, 16 x 16 tiles above): the char RNN's three weights 2.1 ->
+    1.2-1.7 us, 512 x 512 1.41 -> 0.46 ms, 256 x 512 0.62 -> 0.16 ms.
+    """
+    lanes = 64 // src.itemsize
+    i_end = i0 + (i1 - i0) // lanes * lanes
+    j_end = j0 + (j1 - j0) // lanes * lanes
+    for i in range(i0, i_end, lanes):
+        for j in range(j0, j_end, lanes):
+            _transpose_tile(src, i, j, dst, r0 + j - j0, c0 + i - i0)
+    for j in range(j0, j1):
+        row = dst[r0 + j - j0]
+        for i in range(i_end if j < j_end else i0, i1):  # below the tiles, or every row right of them
+            row[c0 + i - i0] = src[i, j]
+
+
 @kernel
 def transpose_into(src, dst):
-    """``dst = src.T`` for ``src (r, c)``, ``dst (c, r)``.
-
-    Small matrices are written along the rows of ``dst`` (faster than tiles
-    at the weight sizes of the notebooks); large ones tile by tile, so that
-    the strided reads of a tile share cache lines (1.7x faster at 512 x 2048).
-    """
+    """``dst = src.T`` for ``src (r, c)``, ``dst (c, r)`` (:func:`transpose_block`)."""
     r, c = src.shape
-    if r * c < TILED_MIN:
-        for j in range(c):
-            row = dst[j]
-            for i in range(r):
-                row[i] = src[i, j]
-        return
-    for j0 in range(0, c, TILE):
-        j1 = min(j0 + TILE, c)
-        for i0 in range(0, r, TILE):
-            i1 = min(i0 + TILE, r)
-            for j in range(j0, j1):
-                row = dst[j]
-                for i in range(i0, i1):
-                    row[i] = src[i, j]
+    transpose_block(src, 0, r, 0, c, dst, 0, 0)

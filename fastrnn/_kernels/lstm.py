@@ -20,8 +20,8 @@ from numba import types
 
 from ._jit import entry_kernel, inlined_kernel, kernel
 from .activations import sigmoid_range, softmax_rows, tanh_range
-from .linalg import (TILE, TILED_MIN, add_matmul_block, caller_thread_block, column_sums, matmul,
-                     matmul_block, matmul_tn, rows_fit, to_time_major_rows, transpose_into, view_as, work_array)
+from .linalg import (add_matmul_block, caller_thread_block, column_sums, matmul, matmul_block, matmul_tn,
+                     rows_fit, to_time_major_rows, transpose_block, transpose_into, view_as, work_array)
 
 #: Gate values per block of rows in :func:`lstm_forward` (64 KiB of float64).
 BLOCK_VALUES = 8192
@@ -58,13 +58,14 @@ def lstm_forward(x, WxT, WaT, b, WyT, by, a_hist, c_hist, gates, y_out, lo, hi):
     row = np.empty(n_g, gates.dtype)
     # The gate activations of a step go through a gate-major scratch (f, i |
     # cc | o blocks contiguous: 3 activation calls) a block of rows at a time,
-    # small enough to stay in cache (a whole step is 1 MB at the large shape).
+    # small enough to stay in cache (a whole step is 1 MB at the large shape);
+    # a block of one row (batch size 1) is activated in place.
     rows = max(1, min(part, BLOCK_VALUES // n_g))
     scratch = np.empty(4 * rows * n_a, gates.dtype)
     for t in range(T):
         g_at = (t * m + lo) * n_g
         if whole:
-            add_matmul_block(a_flat, t * step, WaT, gates_flat, g_at, m, row)
+            add_matmul_block(a_flat, t * step, WaT, gates_flat, g_at, m, row, t % 2 == 1)
         else:
             caller_thread_block(x_flat, (t * m + lo) * n_x, WxT, gates_flat, g_at, part, False)
             caller_thread_block(a_flat, t * step + lo * n_a, WaT, gates_flat, g_at, part, True)
@@ -75,25 +76,34 @@ def lstm_forward(x, WxT, WaT, b, WyT, by, a_hist, c_hist, gates, y_out, lo, hi):
         for i0 in range(lo, hi, rows):
             i1 = min(i0 + rows, hi)
             block = (i1 - i0) * n_a
-            pre = view_as(scratch[:4 * block], (4, i1 - i0, n_a))
-            for k in range(4):
-                pk = pre[k]
-                for i in range(i0, i1):
-                    gi = g[i]
-                    pki = pk[i - i0]
-                    for j in range(n_a):
-                        col = k * n_a + j
-                        pki[j] = gi[col] + b[col]
-            sigmoid_range(scratch, 0, 2 * block)  # f, i
-            tanh_range(scratch, 2 * block, 3 * block)  # cc
-            sigmoid_range(scratch, 3 * block, 4 * block)  # o
-            for k in range(4):
-                pk = pre[k]
-                for i in range(i0, i1):
-                    gi = g[i]
-                    pki = pk[i - i0]
-                    for j in range(n_a):
-                        gi[k * n_a + j] = pki[j]
+            if block == n_a:  # one row: its gates are gate-major already, activated in place
+                act, base = gates_flat, g_at + (i0 - lo) * n_g
+                row_gates = gates_flat[base:base + n_g]
+                for j in range(n_g):
+                    row_gates[j] += b[j]
+                pre = view_as(row_gates, (4, 1, n_a))
+            else:
+                act, base = scratch, 0
+                pre = view_as(scratch[:4 * block], (4, i1 - i0, n_a))
+                for k in range(4):
+                    pk = pre[k]
+                    for i in range(i0, i1):
+                        gi = g[i]
+                        pki = pk[i - i0]
+                        for j in range(n_a):
+                            col = k * n_a + j
+                            pki[j] = gi[col] + b[col]
+            sigmoid_range(act, base, base + 2 * block)  # f, i
+            tanh_range(act, base + 2 * block, base + 3 * block)  # cc
+            sigmoid_range(act, base + 3 * block, base + 4 * block)  # o
+            if block != n_a:
+                for k in range(4):
+                    pk = pre[k]
+                    for i in range(i0, i1):
+                        gi = g[i]
+                        pki = pk[i - i0]
+                        for j in range(n_a):
+                            gi[k * n_a + j] = pki[j]
             for i in range(i0, i1):
                 f, u, cc = pre[0, i - i0], pre[1, i - i0], pre[2, i - i0]
                 cp, ct, at = c_prev[i], c_t[i], a_t[i]
@@ -226,17 +236,15 @@ def stack_gate_weights_transposed(Wf, Wi, Wc, Wo, WaT, WxT):
     """The transposes of :func:`stack_gate_weights`' ``Wa`` and ``Wx``, in one
     pass: ``WaT (n_a, 4 n_a)``, ``WxT (n_x, 4 n_a)``.
 
-    Each gate is read column by column into rows of the outputs; large gates
-    (from TILED_MIN values) in blocks of 2 TILE x 2 TILE, so that the strided
-    reads of a block share cache lines.  (The small path is written apart: the
-    block loops with one block for everything ran 3.4x slower at the char shape.)  Measured against stacking then
-    transposing (two passes): 6.8 -> 4.3 us at the char shape, 91 -> 64 us at
-    medium, 3.97 -> 2.49 ms at large (where blocks of TILE took 3.29 ms and
-    none 3.51 ms).
+    Each gate's two blocks go by :func:`~fastrnn._kernels.linalg.transpose_block`
+    (register tiles: 4.4-5.5 -> 3.8 us at the char shape, 71-75 -> 46-53 us
+    at medium, 3.0-3.4 -> 1.35 ms at large); below one tile's width (the
+    notebook's n_a = 5) one loop over the four gates, along the rows of the
+    outputs (eight calls of transpose_block took 3x longer there).
     """
     n_a = Wf.shape[0]
     n_x = Wf.shape[1] - n_a
-    if n_a * (n_a + n_x) < TILED_MIN:
+    if n_a < 64 // Wf.itemsize:
         for k, W in enumerate((Wf, Wi, Wc, Wo)):
             off = k * n_a
             for r in range(n_a):
@@ -248,21 +256,9 @@ def stack_gate_weights_transposed(Wf, Wi, Wc, Wo, WaT, WxT):
                 for j in range(n_a):
                     dst[off + j] = W[j, n_a + r]
         return
-    tile = 2 * TILE
     for k, W in enumerate((Wf, Wi, Wc, Wo)):
-        off = k * n_a
-        for j0 in range(0, n_a, tile):
-            j1 = min(j0 + tile, n_a)
-            for r0 in range(0, n_a, tile):
-                for r in range(r0, min(r0 + tile, n_a)):
-                    dst = WaT[r]
-                    for j in range(j0, j1):
-                        dst[off + j] = W[j, r]
-            for r0 in range(0, n_x, tile):
-                for r in range(r0, min(r0 + tile, n_x)):
-                    dst = WxT[r]
-                    for j in range(j0, j1):
-                        dst[off + j] = W[j, n_a + r]
+        transpose_block(W, 0, n_a, 0, n_a, WaT, 0, k * n_a)
+        transpose_block(W, 0, n_a, n_a, n_a + n_x, WxT, 0, k * n_a)
 
 
 @kernel

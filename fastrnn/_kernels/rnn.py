@@ -40,26 +40,30 @@ def rnn_forward(x, WaxT, WaaT, ba, WyaT, by, a_hist, y_out, lo, hi):
     part = rows * n_a  # the states run here in one step: a contiguous part of its block
     x_flat, a_flat, y_flat = view_as(x, T * m * n_x), view_as(a_hist, (T + 1) * block), view_as(y_out, T * m * n_y)
     whole = rows == m  # then every step's rows make one matrix: one product for all steps
-    # Input projection into a<t>'s rows; step t then adds the recurrent product
-    # to them (a_flat[at:]), then the bias, then tanh.
-    if whole:
-        matmul_block(x_flat, 0, WaxT, a_flat, block, T * m)
+    # Input projection plus bias into a<t>'s rows; step t then adds the
+    # recurrent product to them (a_flat[at:]), then takes tanh.
     scratch = np.empty(part + n_a, a_hist.dtype)
     bias = scratch[:part]  # ba repeated for every row: the step's sum is one flat loop
     for i in range(rows):
         for j in range(n_a):
             bias[i * n_a + j] = ba[j]
     row = scratch[part:]  # for the one-row product
+    if whole:
+        matmul_block(x_flat, 0, WaxT, a_flat, block, T * m)
+        for t in range(T):
+            a_t = a_flat[(t + 1) * block:(t + 2) * block]  # views from 0 vectorise (a_flat[at + k] does not)
+            for k in range(block):
+                a_t[k] += bias[k]
     for t in range(T):
         at = (t + 1) * block + lo * n_a
         if not whole:
             caller_thread_block(x_flat, (t * m + lo) * n_x, WaxT, a_flat, at, rows, False)
+            a_t = a_flat[at:at + part]
+            for k in range(part):
+                a_t[k] += bias[k]
             caller_thread_block(a_flat, at - block, WaaT, a_flat, at, rows, True)
         else:
-            add_matmul_block(a_flat, at - block, WaaT, a_flat, at, rows, row)
-        a_t = a_flat[at:at + part]  # loops over views from 0 vectorise (a_flat[at + k] does not: sign checks)
-        for k in range(part):
-            a_t[k] += bias[k]
+            add_matmul_block(a_flat, at - block, WaaT, a_flat, at, rows, row, t % 2 == 1)
         tanh_range(a_flat, at, at + part)
         if not whole:
             yt = (t * m + lo) * n_y
