@@ -7,11 +7,18 @@ at every product of two rows or more, 10 x 5 x 5 (68 against 160 ns) and
 on the calling thread, with kernels for small sizes.  A single row times a
 matrix (the char models' steps, batch size 1) is faster as a loop over the
 row, up to about 2**19 multiply-adds (1 x 50 x 50: 0.23 against 0.39 us;
-1 x 512 x 512: 25 against 29 us; 1 x 512 x 2048: 117 against 70 us); when
-the matrix fits in the L1 cache, as column tiles summed in vector registers
-(:func:`row_times`: 1 x 50 x 50 in 0.16 us).  (An
-earlier session measured 0.5 us a BLAS call on a Zen 3 machine and used
-loops below 32 x 32 x 32.)
+1 x 512 x 512: 25 against 29 us; 1 x 512 x 2048: 117 against 70 us), and
+faster still, where the matrix stays in cache, as column tiles summed in
+vector registers (:func:`row_times`: 1 x 50 x 50 in 0.16 us).  (An earlier
+session measured 0.5 us a BLAS call on a Zen 3 machine and used loops below
+32 x 32 x 32.)
+
+Two kernels are written as vector code (LLVM IR from numba intrinsics),
+because LLVM's vectoriser works on innermost loops only and numba has no
+SIMD types: :func:`_column_tile` keeps a tile of sums in registers across
+the loop down ``b``, :func:`_transpose_tile` transposes 8 x 8 (float32:
+16 x 16) blocks in registers.  Vectors are 64 bytes; LLVM splits them on a
+CPU without AVX-512.
 
 BLAS is called through numba's own helper (``numba_xxgemm``, the one behind
 its ``np.dot``) on raw addresses: :func:`gemm` reads and writes blocks at
@@ -61,7 +68,8 @@ CALLER_THREAD_MACS = 3 << 18
 ROW_TILE_MAX_BYTES = 32 << 10
 WIDE_ROW_TILE_MAX_BYTES = 128 << 10
 #: 64-byte vectors a column tile of :func:`row_times` keeps in registers (at
-#: most: four accumulators hide the latency of the fused multiply-adds).
+#: most: four accumulators hide the latency of the fused multiply-adds;
+#: eight were slower, 191 against 160 ns at 1 x 50 x 50).
 TILE_VECTORS = 4
 
 
@@ -177,11 +185,17 @@ def _column_tile(vectors):
             return None
         if a.dtype not in (types.float64, types.float32) or (a.ndim, b.ndim, out.ndim) != (1, 2, 1):
             return None
+        if not all(isinstance(t, types.Integer) for t in (a_at, out_at, j0)):
+            return None
+        if not isinstance(accumulate, types.Boolean):
+            return None
 
         def codegen(context, builder, signature, args):
-            arr_a, arr_b, arr_out = (context.make_array(signature.args[i])(context, builder, args[i]) for i in (0, 2, 3))
+            arr_a, arr_b, arr_out = (context.make_array(signature.args[i])(context, builder, args[i])
+                                     for i in (0, 2, 3))
             intp = context.get_value_type(types.intp)
             a_at, out_at, j0 = (context.cast(builder, args[i], signature.args[i], types.intp) for i in (1, 4, 5))
+            add_to_out = context.cast(builder, args[6], signature.args[6], types.boolean)
             real = context.get_value_type(a.dtype)
             bits = 64 if a.dtype == types.float64 else 32
             lanes = 512 // bits
@@ -192,7 +206,8 @@ def _column_tile(vectors):
             masked_load = cgutils.get_or_insert_function(
                 module, ir.FunctionType(vec, [vec_ptr, int32, mask_type, vec]), "llvm.masked.load." + suffix)
             masked_store = cgutils.get_or_insert_function(
-                module, ir.FunctionType(ir.VoidType(), [vec, vec_ptr, int32, mask_type]), "llvm.masked.store." + suffix)
+                module, ir.FunctionType(ir.VoidType(), [vec, vec_ptr, int32, mask_type]),
+                "llvm.masked.store." + suffix)
             fma = cgutils.get_or_insert_function(module, ir.FunctionType(vec, [vec] * 3), f"llvm.fma.v{lanes}f{bits}")
             align = ir.Constant(int32, bits // 8)
             zero = ir.Constant(vec, [0.0] * lanes)
@@ -206,20 +221,23 @@ def _column_tile(vectors):
                 return builder.bitcast(builder.gep(base, [offset]), vec_ptr)
 
             k, n = cgutils.unpack_tuple(builder, arr_b.shape, 2)
-            width = splat(builder.sub(n, j0), ir.VectorType(intp, lanes))
-            masks = [builder.icmp_signed("<", ir.Constant(ir.VectorType(intp, lanes), list(range(v * lanes, (v + 1) * lanes))), width)
+            columns = ir.VectorType(intp, lanes)
+            width = splat(builder.sub(n, j0), columns)  # columns left from j0: lanes past them are masked
+            masks = [builder.icmp_signed("<", ir.Constant(columns, list(range(v * lanes, (v + 1) * lanes))), width)
                      for v in range(vectors)]
             out_tile = builder.gep(arr_out.data, [builder.add(out_at, j0)])
             sums = []
             for v, mask in enumerate(masks):
-                start = builder.call(masked_load, [vector_at(out_tile, ir.Constant(intp, v * lanes)), align, mask, zero])
-                sums.append(cgutils.alloca_once_value(builder, builder.select(args[6], start, zero)))
+                start = builder.call(masked_load, [vector_at(out_tile, ir.Constant(intp, v * lanes)), align, mask,
+                                                   zero])
+                sums.append(cgutils.alloca_once_value(builder, builder.select(add_to_out, start, zero)))
             a_row = builder.gep(arr_a.data, [a_at])
             with cgutils.for_range(builder, k) as loop:
                 coefficient = splat(builder.load(builder.gep(a_row, [loop.index])), vec)
                 b_row = builder.gep(arr_b.data, [builder.add(builder.mul(loop.index, n), j0)])
                 for v, mask in enumerate(masks):
-                    term = builder.call(masked_load, [vector_at(b_row, ir.Constant(intp, v * lanes)), align, mask, zero])
+                    term = builder.call(masked_load, [vector_at(b_row, ir.Constant(intp, v * lanes)), align, mask,
+                                                      zero])
                     builder.store(builder.call(fma, [coefficient, term, builder.load(sums[v])]), sums[v])
             for v, mask in enumerate(masks):
                 builder.call(masked_store, [builder.load(sums[v]), vector_at(out_tile, ir.Constant(intp, v * lanes)),
@@ -229,9 +247,8 @@ def _column_tile(vectors):
     return column_tile
 
 
-_column_tiles = [_column_tile(v) for v in range(1, TILE_VECTORS + 1)]
-_column_tile_1, _column_tile_2, _column_tile_3, _column_tile_4 = _column_tiles
-assert TILE_VECTORS == 4
+# row_times picks the narrowest tile that covers the columns left (TILE_VECTORS = 4 at most).
+_column_tile_1, _column_tile_2, _column_tile_3, _column_tile_4 = (_column_tile(v) for v in (1, 2, 3, 4))
 
 
 @kernel
