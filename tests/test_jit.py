@@ -79,3 +79,22 @@ def test_importing_sets_a_short_openblas_spin_unless_the_user_set_one():
     env["OPENBLAS_THREAD_TIMEOUT"] = "20"
     assert subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True,
                           check=True).stdout.strip() == "20"
+
+
+def test_one_variant_kernel_compiles_once_for_constant_arguments():
+    """Constants passed from compiled code do not make numba compile the
+    callee once per value (it would for a plain kernel: literal types)."""
+    from numba import njit
+
+    def body(x, flag):
+        return x + 1 if flag else x
+
+    plain, one = _jit.kernel(body), _jit.one_variant_kernel(body)
+
+    @njit
+    def caller(x):
+        return plain(x, True) + plain(x, False) + plain(0, True) + one(x, True) + one(x, False) + one(0, True)
+
+    assert caller(1) == 2 * (2 + 1 + 1)
+    assert len(one.signatures) == 1 and len(plain.signatures) > 1
+

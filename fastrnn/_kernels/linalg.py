@@ -40,7 +40,7 @@ from numba.core.imputils import impl_ret_borrowed
 from numba.extending import intrinsic
 from numba.np.arrayobj import make_array, populate_array
 
-from ._jit import kernel
+from ._jit import kernel, one_variant_kernel
 
 #: ``k * n`` from which a one-row product ``(1, k) @ (k, n)`` goes to BLAS.
 ONE_ROW_BLAS_MIN = 1 << 19
@@ -164,6 +164,66 @@ def gemm(a, a_at, lda, trans_a, b, b_at, ldb, trans_b, c, c_at, ldc, rows, cols,
         raise RuntimeError("fastrnn: SciPy's BLAS could not be loaded")
 
 
+def _column_tile_function(module, vectors, dtype):
+    """The LLVM function of :func:`_column_tile` in ``module`` (defined there
+    on first use): ``void (real* a, real* b, intp k, intp n, real* out, intp
+    width, i1 accumulate)`` computes ``out[jj] (+)= sum(a[p] * b[p * n + jj]
+    for p in range(k))`` for ``jj < min(width, vectors * lanes)``.
+
+    One definition per module, shared by the intrinsic's uses there (LLVM
+    may still inline it: marked ``noinline`` it compiled no faster).
+    """
+    bits = 64 if dtype == types.float64 else 32
+    name = f"fastrnn_column_tile_{vectors}_f{bits}"
+    if name in module.globals:
+        return module.globals[name]
+    real = ir.DoubleType() if bits == 64 else ir.FloatType()
+    lanes = 512 // bits
+    intp, int32, flag = ir.IntType(64), ir.IntType(32), ir.IntType(1)
+    vec, mask_type = ir.VectorType(real, lanes), ir.VectorType(flag, lanes)
+    vec_ptr = vec.as_pointer()
+    function = ir.Function(module, ir.FunctionType(ir.VoidType(), [real.as_pointer(), real.as_pointer(), intp, intp,
+                                                                    real.as_pointer(), intp, flag]), name)
+    function.linkage = "linkonce_odr"
+    a, b, k, n, out, width, accumulate = function.args
+    builder = ir.IRBuilder(function.append_basic_block("entry"))
+    suffix = f"v{lanes}f{bits}." + ("p0" if llvm.llvm_version_info[0] >= 17 else f"p0v{lanes}f{bits}")
+    masked_load = cgutils.get_or_insert_function(
+        module, ir.FunctionType(vec, [vec_ptr, int32, mask_type, vec]), "llvm.masked.load." + suffix)
+    masked_store = cgutils.get_or_insert_function(
+        module, ir.FunctionType(ir.VoidType(), [vec, vec_ptr, int32, mask_type]), "llvm.masked.store." + suffix)
+    fma = cgutils.get_or_insert_function(module, ir.FunctionType(vec, [vec] * 3), f"llvm.fma.v{lanes}f{bits}")
+    align = ir.Constant(int32, bits // 8)
+    zero = ir.Constant(vec, [0.0] * lanes)
+    lane0 = ir.Constant(ir.VectorType(int32, lanes), [0] * lanes)
+
+    def splat(value, vector_type):
+        one = builder.insert_element(ir.Constant(vector_type, ir.Undefined), value, ir.Constant(int32, 0))
+        return builder.shuffle_vector(one, ir.Constant(vector_type, ir.Undefined), lane0)
+
+    def vector_at(base, v):
+        return builder.bitcast(builder.gep(base, [ir.Constant(intp, v * lanes)]), vec_ptr)
+
+    columns = ir.VectorType(intp, lanes)
+    masks = [builder.icmp_signed("<", ir.Constant(columns, list(range(v * lanes, (v + 1) * lanes))),
+                                 splat(width, columns))  # lanes past the columns left are masked
+             for v in range(vectors)]
+    sums = []
+    for v, mask in enumerate(masks):
+        start = builder.call(masked_load, [vector_at(out, v), align, mask, zero])
+        sums.append(cgutils.alloca_once_value(builder, builder.select(accumulate, start, zero)))
+    with cgutils.for_range(builder, k) as loop:
+        coefficient = splat(builder.load(builder.gep(a, [loop.index])), vec)
+        b_row = builder.gep(b, [builder.mul(loop.index, n)])
+        for v, mask in enumerate(masks):
+            term = builder.call(masked_load, [vector_at(b_row, v), align, mask, zero])
+            builder.store(builder.call(fma, [coefficient, term, builder.load(sums[v])]), sums[v])
+    for v, mask in enumerate(masks):
+        builder.call(masked_store, [builder.load(sums[v]), vector_at(out, v), align, mask])
+    builder.ret_void()
+    return function
+
+
 def _column_tile(vectors):
     """The intrinsic ``column_tile(a, a_at, b, out, out_at, j0, accumulate)``
     of ``vectors`` 64-byte vectors (8 float64 or 16 float32 values each).
@@ -176,7 +236,7 @@ def _column_tile(vectors):
     per vector and row, terms added in the order of ``p`` (from ``out``'s
     value if ``accumulate``, else from 0).  Masked loads and stores keep the
     last vector within the ``w`` columns.  LLVM splits the vectors for a CPU
-    with narrower ones.
+    with narrower ones.  (The loop is :func:`_column_tile_function`.)
     """
     @intrinsic
     def column_tile(typingctx, a, a_at, b, out, out_at, j0, accumulate):
@@ -193,55 +253,12 @@ def _column_tile(vectors):
         def codegen(context, builder, signature, args):
             arr_a, arr_b, arr_out = (context.make_array(signature.args[i])(context, builder, args[i])
                                      for i in (0, 2, 3))
-            intp = context.get_value_type(types.intp)
             a_at, out_at, j0 = (context.cast(builder, args[i], signature.args[i], types.intp) for i in (1, 4, 5))
-            add_to_out = context.cast(builder, args[6], signature.args[6], types.boolean)
-            real = context.get_value_type(a.dtype)
-            bits = 64 if a.dtype == types.float64 else 32
-            lanes = 512 // bits
-            vec, mask_type, int32 = ir.VectorType(real, lanes), ir.VectorType(ir.IntType(1), lanes), ir.IntType(32)
-            vec_ptr = vec.as_pointer()
-            suffix = f"v{lanes}f{bits}." + ("p0" if llvm.llvm_version_info[0] >= 17 else f"p0v{lanes}f{bits}")
-            module = builder.module
-            masked_load = cgutils.get_or_insert_function(
-                module, ir.FunctionType(vec, [vec_ptr, int32, mask_type, vec]), "llvm.masked.load." + suffix)
-            masked_store = cgutils.get_or_insert_function(
-                module, ir.FunctionType(ir.VoidType(), [vec, vec_ptr, int32, mask_type]),
-                "llvm.masked.store." + suffix)
-            fma = cgutils.get_or_insert_function(module, ir.FunctionType(vec, [vec] * 3), f"llvm.fma.v{lanes}f{bits}")
-            align = ir.Constant(int32, bits // 8)
-            zero = ir.Constant(vec, [0.0] * lanes)
-            lane0 = ir.Constant(ir.VectorType(int32, lanes), [0] * lanes)
-
-            def splat(value, vector_type):
-                one = builder.insert_element(ir.Constant(vector_type, ir.Undefined), value, ir.Constant(int32, 0))
-                return builder.shuffle_vector(one, ir.Constant(vector_type, ir.Undefined), lane0)
-
-            def vector_at(base, offset):
-                return builder.bitcast(builder.gep(base, [offset]), vec_ptr)
-
             k, n = cgutils.unpack_tuple(builder, arr_b.shape, 2)
-            columns = ir.VectorType(intp, lanes)
-            width = splat(builder.sub(n, j0), columns)  # columns left from j0: lanes past them are masked
-            masks = [builder.icmp_signed("<", ir.Constant(columns, list(range(v * lanes, (v + 1) * lanes))), width)
-                     for v in range(vectors)]
-            out_tile = builder.gep(arr_out.data, [builder.add(out_at, j0)])
-            sums = []
-            for v, mask in enumerate(masks):
-                start = builder.call(masked_load, [vector_at(out_tile, ir.Constant(intp, v * lanes)), align, mask,
-                                                   zero])
-                sums.append(cgutils.alloca_once_value(builder, builder.select(add_to_out, start, zero)))
-            a_row = builder.gep(arr_a.data, [a_at])
-            with cgutils.for_range(builder, k) as loop:
-                coefficient = splat(builder.load(builder.gep(a_row, [loop.index])), vec)
-                b_row = builder.gep(arr_b.data, [builder.add(builder.mul(loop.index, n), j0)])
-                for v, mask in enumerate(masks):
-                    term = builder.call(masked_load, [vector_at(b_row, ir.Constant(intp, v * lanes)), align, mask,
-                                                      zero])
-                    builder.store(builder.call(fma, [coefficient, term, builder.load(sums[v])]), sums[v])
-            for v, mask in enumerate(masks):
-                builder.call(masked_store, [builder.load(sums[v]), vector_at(out_tile, ir.Constant(intp, v * lanes)),
-                                            align, mask])
+            function = _column_tile_function(builder.module, vectors, a.dtype)
+            builder.call(function, [builder.gep(arr_a.data, [a_at]), builder.gep(arr_b.data, [j0]), k, n,
+                                    builder.gep(arr_out.data, [builder.add(out_at, j0)]), builder.sub(n, j0),
+                                    context.cast(builder, args[6], signature.args[6], types.boolean)])
             return context.get_dummy_value()
         return types.none(a, a_at, b, out, out_at, j0, accumulate), codegen
     return column_tile
@@ -251,7 +268,7 @@ def _column_tile(vectors):
 _column_tile_1, _column_tile_2, _column_tile_3, _column_tile_4 = (_column_tile(v) for v in (1, 2, 3, 4))
 
 
-@kernel
+@one_variant_kernel
 def row_times(a, a_at, b, out, out_at, accumulate, row, reverse):
     """``out[out_at:out_at + n] (+)= a[a_at:a_at + k] @ b`` for flat ``a``,
     ``out`` and ``b (k, n)`` (``+=`` if ``accumulate``): a one-row product.
