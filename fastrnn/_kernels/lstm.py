@@ -85,25 +85,12 @@ def lstm_forward(x, WxT, WaT, b, WyT, by, a_hist, c_hist, gates, y_out, lo, hi):
             else:
                 act, base = scratch, 0
                 pre = view_as(scratch[:4 * block], (4, i1 - i0, n_a))
-                for k in range(4):
-                    pk = pre[k]
-                    for i in range(i0, i1):
-                        gi = g[i]
-                        pki = pk[i - i0]
-                        for j in range(n_a):
-                            col = k * n_a + j
-                            pki[j] = gi[col] + b[col]
+                move_gates(g, pre, b, i0, True)
             sigmoid_range(act, base, base + 2 * block)  # f, i
             tanh_range(act, base + 2 * block, base + 3 * block)  # cc
             sigmoid_range(act, base + 3 * block, base + 4 * block)  # o
             if block != n_a:
-                for k in range(4):
-                    pk = pre[k]
-                    for i in range(i0, i1):
-                        gi = g[i]
-                        pki = pk[i - i0]
-                        for j in range(n_a):
-                            gi[k * n_a + j] = pki[j]
+                move_gates(g, pre, b, i0, False)
             for i in range(i0, i1):
                 f, u, cc = pre[0, i - i0], pre[1, i - i0], pre[2, i - i0]
                 cp, ct, at = c_prev[i], c_t[i], a_t[i]
@@ -124,6 +111,27 @@ def lstm_forward(x, WxT, WaT, b, WyT, by, a_hist, c_hist, gates, y_out, lo, hi):
     if whole:
         matmul_block(a_flat, step, WyT, y_flat, 0, T * m)
         softmax_rows(view_as(y_out, (T * m, n_y)), by)
+
+
+@kernel
+def move_gates(g, pre, b, i0, into_scratch):
+    """Between a step's gate rows ``g (m, 4 n_a)`` (f, i, cc, o side by side)
+    and the gate-major scratch ``pre (4, r, n_a)`` of rows ``i0:i0 + r``:
+    ``pre[k, i - i0] = g[i, k-th block] + b[k-th block]`` if ``into_scratch``,
+    else the activated values back into ``g``."""
+    n_a, rows = pre.shape[2], pre.shape[1]
+    for k in range(4):
+        pk = pre[k]
+        bk = b[k * n_a:(k + 1) * n_a]
+        for i in range(i0, i0 + rows):
+            gk = g[i, k * n_a:(k + 1) * n_a]
+            pki = pk[i - i0]
+            if into_scratch:
+                for j in range(n_a):
+                    pki[j] = gk[j] + bk[j]
+            else:
+                for j in range(n_a):
+                    gk[j] = pki[j]
 
 
 @inlined_kernel
