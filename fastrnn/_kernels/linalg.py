@@ -164,10 +164,10 @@ def gemm(a, a_at, lda, trans_a, b, b_at, ldb, trans_b, c, c_at, ldc, rows, cols,
         raise RuntimeError("fastrnn: SciPy's BLAS could not be loaded")
 
 
-def _column_tile_function(module, vectors, dtype):
+def _column_tile_function(module, vectors, dtype, intp):
     """The LLVM function of :func:`_column_tile` in ``module`` (defined there
-    on first use): ``void (real* a, real* b, intp k, intp n, real* out, intp
-    width, i1 accumulate)`` computes ``out[jj] (+)= sum(a[p] * b[p * n + jj]
+    on first use; ``intp`` the LLVM type of numba's intp): ``void (real* a,
+    real* b, intp k, intp n, real* out, intp width, i1 accumulate)`` computes ``out[jj] (+)= sum(a[p] * b[p * n + jj]
     for p in range(k))`` for ``jj < min(width, vectors * lanes)``.
 
     One definition per module, shared by the intrinsic's uses there (LLVM
@@ -179,7 +179,7 @@ def _column_tile_function(module, vectors, dtype):
         return module.globals[name]
     real = ir.DoubleType() if bits == 64 else ir.FloatType()
     lanes = 512 // bits
-    intp, int32, flag = ir.IntType(64), ir.IntType(32), ir.IntType(1)
+    int32, flag = ir.IntType(32), ir.IntType(1)
     vec, mask_type = ir.VectorType(real, lanes), ir.VectorType(flag, lanes)
     vec_ptr = vec.as_pointer()
     function = ir.Function(module, ir.FunctionType(ir.VoidType(), [real.as_pointer(), real.as_pointer(), intp, intp,
@@ -255,7 +255,7 @@ def _column_tile(vectors):
                                      for i in (0, 2, 3))
             a_at, out_at, j0 = (context.cast(builder, args[i], signature.args[i], types.intp) for i in (1, 4, 5))
             k, n = cgutils.unpack_tuple(builder, arr_b.shape, 2)
-            function = _column_tile_function(builder.module, vectors, a.dtype)
+            function = _column_tile_function(builder.module, vectors, a.dtype, context.get_value_type(types.intp))
             builder.call(function, [builder.gep(arr_a.data, [a_at]), builder.gep(arr_b.data, [j0]), k, n,
                                     builder.gep(arr_out.data, [builder.add(out_at, j0)]), builder.sub(n, j0),
                                     context.cast(builder, args[6], signature.args[6], types.boolean)])
