@@ -41,6 +41,7 @@ PRODUCT_ROWS_MIN = 8
 #: costs a hand-off and its own copy of the transposed weights.
 PART_ROWS_MIN = 4
 
+
 def _threads_from_environment():
     value = os.environ.get("FASTRNN_NUM_THREADS", "").strip()
     if not value:

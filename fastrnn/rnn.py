@@ -9,8 +9,8 @@ from operator import itemgetter
 import numpy as np
 from numpy import empty
 
-from ._buffers import work
 from . import _threads
+from ._buffers import work
 from ._caches import RNNStepCaches, StepCaches, stack_user_steps
 from ._kernels import rnn as _kernels
 from ._validate import (NOT_AS_GIVEN, Dims, common_dtype, converted, ran, read_parameters,

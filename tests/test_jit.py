@@ -97,4 +97,3 @@ def test_one_variant_kernel_compiles_once_for_constant_arguments():
 
     assert caller(1) == 2 * (2 + 1 + 1)
     assert len(one.signatures) == 1 and len(plain.signatures) > 1
-

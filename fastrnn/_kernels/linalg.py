@@ -182,8 +182,9 @@ def _column_tile_function(module, vectors, dtype, intp):
     int32, flag = ir.IntType(32), ir.IntType(1)
     vec, mask_type = ir.VectorType(real, lanes), ir.VectorType(flag, lanes)
     vec_ptr = vec.as_pointer()
-    function = ir.Function(module, ir.FunctionType(ir.VoidType(), [real.as_pointer(), real.as_pointer(), intp, intp,
-                                                                    real.as_pointer(), intp, flag]), name)
+    real_ptr = real.as_pointer()
+    signature = ir.FunctionType(ir.VoidType(), [real_ptr, real_ptr, intp, intp, real_ptr, intp, flag])
+    function = ir.Function(module, signature, name)
     function.linkage = "linkonce_odr"
     a, b, k, n, out, width, accumulate = function.args
     builder = ir.IRBuilder(function.append_basic_block("entry"))
