@@ -74,7 +74,7 @@ def test_one_row_products_and_column_sums_add_in_order(k, n):
     want = start[1:]
     for p in range(k):
         want = fused_multiply_add(np.full(n, a[0, p]), b[p], want)
-    linalg.add_matmul_block(a[0], 0, b, start, 1, 1, np.empty(n), n % 2 == 0)
+    linalg.add_matmul_block(a[0], 0, b, n, start, 1, 1, np.empty(n), n % 2 == 0)
     assert np.array_equal(start[1:], want)
     sums = np.full(n, np.nan)
     linalg.column_sums(b, sums)
@@ -102,7 +102,7 @@ def test_one_row_products_past_the_tiles_add_in_order(k, n):
     assert np.array_equal(out, want)
     start = rng.standard_normal(n)
     total = start + want[0]
-    linalg.add_matmul_block(a[0], 0, b, start, 0, 1, np.empty(n), False)
+    linalg.add_matmul_block(a[0], 0, b, n, start, 0, 1, np.empty(n), False)
     assert np.array_equal(start, total)
 
 
@@ -124,10 +124,37 @@ def test_one_row_tiles_every_width(dtype, n):
     assert np.array_equal(buf[:4], before[:4]) and np.array_equal(buf[4 + n:], before[4 + n:])
     for reverse in (False, True):  # tiles taken from the first or the last: the same sums
         buf[:] = before
-        linalg.add_matmul_block(a, 2, b, buf, 4, 1, np.empty(n, dtype), reverse)
+        linalg.add_matmul_block(a, 2, b, n, buf, 4, 1, np.empty(n, dtype), reverse)
         want = before[4:4 + n].astype(np.float64) + a[2:].astype(np.float64) @ b.astype(np.float64)
         assert_allclose(buf[4:4 + n], want, **tol)
         assert np.array_equal(buf[:4], before[:4]) and np.array_equal(buf[4 + n:], before[4 + n:])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("rows, k, n", [(1, 6, 50), (1, 80, 501), (3, 6, 50)], ids=["tiles", "passes", "BLAS"])
+def test_products_with_the_first_columns_of_a_padded_matrix(dtype, rows, k, n):
+    """add_matmul_block and caller_thread_block multiply by the first ``n``
+    columns of a ``b`` whose rows are padded to padded_width (the RNN's
+    recurrent weights): the padding (NaN here) is never read, and the sums
+    are those of the unpadded ``b``."""
+    width = linalg.padded_width(n, np.dtype(dtype).itemsize)
+    assert width > n and width * np.dtype(dtype).itemsize % linalg.ROW_ALIGN == 0 and width - n < 8
+    rng = np.random.default_rng(n)
+    a = rng.standard_normal(2 + rows * k).astype(dtype)
+    b = rng.standard_normal((k, n)).astype(dtype)
+    padded = np.full((k, width), np.nan, dtype)
+    padded[:, :n] = b
+    out = rng.standard_normal(4 + rows * n + 3).astype(dtype)
+    before = out.copy()
+    want = out.copy()
+    linalg.add_matmul_block(a, 2, b, n, want, 4, rows, np.empty(n, dtype), False)
+    linalg.add_matmul_block(a, 2, padded, n, out, 4, rows, np.empty(n, dtype), True)
+    assert np.array_equal(out, want)
+    if rows > 1:
+        out[:] = before
+        linalg.caller_thread_block(a, 2, padded, n, out, 4, rows, True)
+        assert np.array_equal(out, want)
+    assert np.array_equal(out[:4], before[:4]) and np.array_equal(out[4 + rows * n:], before[4 + rows * n:])
 
 
 @pytest.mark.parametrize("m, k, n", [(1, 50, 50), (10, 5, 5), (40, 3, 2), (1, 512, 1024)])
@@ -201,7 +228,7 @@ def test_products_on_blocks_of_flat_buffers(rows, k, n):
     assert np.array_equal(out[4:4 + rows * n].reshape(rows, n), product)
     assert np.array_equal(out[:4], before[:4]) and np.array_equal(out[4 + rows * n:], before[4 + rows * n:])
     out[:] = before
-    linalg.add_matmul_block(a, 2, b, out, 4, rows, np.empty(n), False)
+    linalg.add_matmul_block(a, 2, b, n, out, 4, rows, np.empty(n), False)
     assert_allclose(out[4:4 + rows * n].reshape(rows, n), before[4:4 + rows * n].reshape(rows, n) + product,
                     rtol=1e-14, atol=1e-14)
     assert np.array_equal(out[:4], before[:4]) and np.array_equal(out[4 + rows * n:], before[4 + rows * n:])

@@ -67,6 +67,12 @@ CALLER_THREAD_MACS = 3 << 18
 #: us; 1 x 128 x 256 (256 KB) 3.2 against 4.1 us, 1 x 128 x 512 5.3 against 13 us.
 ROW_TILE_MAX_BYTES = 32 << 10
 WIDE_ROW_TILE_MAX_BYTES = 128 << 10
+#: Bytes from which the rows of a matrix that :func:`row_times` walks by
+#: column tiles should start (:func:`padded_width`): a 64-byte load is two
+#: 32-byte halves on Zen 4, each a load of its own if it crosses a line.
+#: Measured, rows 32-byte aligned against 8 or 16 bytes past: 1 x 50 x 200
+#: 675-691 against 795-812 ns, 1 x 50 x 32 98 against 133 ns.
+ROW_ALIGN = 32
 #: 64-byte vectors a column tile of :func:`row_times` keeps in registers (at
 #: most: four accumulators hide the latency of the fused multiply-adds;
 #: eight were slower, 191 against 160 ns at 1 x 50 x 50).
@@ -240,13 +246,13 @@ def _column_tile(vectors):
     with narrower ones.  (The loop is :func:`_column_tile_function`.)
     """
     @intrinsic
-    def column_tile(typingctx, a, a_at, b, out, out_at, j0, accumulate):
+    def column_tile(typingctx, a, a_at, b, out, out_at, j0, cols, accumulate):
         arrays = (a, b, out)
         if not all(isinstance(t, types.Array) and t.layout == "C" and t.dtype == a.dtype for t in arrays):
             return None
         if a.dtype not in (types.float64, types.float32) or (a.ndim, b.ndim, out.ndim) != (1, 2, 1):
             return None
-        if not all(isinstance(t, types.Integer) for t in (a_at, out_at, j0)):
+        if not all(isinstance(t, types.Integer) for t in (a_at, out_at, j0, cols)):
             return None
         if not isinstance(accumulate, types.Boolean):
             return None
@@ -254,14 +260,15 @@ def _column_tile(vectors):
         def codegen(context, builder, signature, args):
             arr_a, arr_b, arr_out = (context.make_array(signature.args[i])(context, builder, args[i])
                                      for i in (0, 2, 3))
-            a_at, out_at, j0 = (context.cast(builder, args[i], signature.args[i], types.intp) for i in (1, 4, 5))
+            a_at, out_at, j0, cols = (context.cast(builder, args[i], signature.args[i], types.intp)
+                                      for i in (1, 4, 5, 6))
             k, n = cgutils.unpack_tuple(builder, arr_b.shape, 2)
             function = _column_tile_function(builder.module, vectors, a.dtype, context.get_value_type(types.intp))
             builder.call(function, [builder.gep(arr_a.data, [a_at]), builder.gep(arr_b.data, [j0]), k, n,
-                                    builder.gep(arr_out.data, [builder.add(out_at, j0)]), builder.sub(n, j0),
-                                    context.cast(builder, args[6], signature.args[6], types.boolean)])
+                                    builder.gep(arr_out.data, [builder.add(out_at, j0)]), builder.sub(cols, j0),
+                                    context.cast(builder, args[7], signature.args[7], types.boolean)])
             return context.get_dummy_value()
-        return types.none(a, a_at, b, out, out_at, j0, accumulate), codegen
+        return types.none(a, a_at, b, out, out_at, j0, cols, accumulate), codegen
     return column_tile
 
 
@@ -270,9 +277,9 @@ _column_tile_1, _column_tile_2, _column_tile_3, _column_tile_4 = (_column_tile(v
 
 
 @one_variant_kernel
-def row_times(a, a_at, b, out, out_at, accumulate, row, reverse):
-    """``out[out_at:out_at + n] (+)= a[a_at:a_at + k] @ b`` for flat ``a``,
-    ``out`` and ``b (k, n)`` (``+=`` if ``accumulate``): a one-row product.
+def row_times(a, a_at, b, n, out, out_at, accumulate, row, reverse):
+    """``out[out_at:out_at + n] (+)= a[a_at:a_at + k] @ b[:, :n]`` for flat
+    ``a``, ``out`` and ``b (k, >= n)`` (``+=`` if ``accumulate``): a one-row product.
 
     By column tiles of up to TILE_VECTORS vectors held in registers
     (:func:`_column_tile`, fused multiply-adds) when ``b`` fits in
@@ -282,7 +289,7 @@ def row_times(a, a_at, b, out, out_at, accumulate, row, reverse):
     loop that alternates finds in the L1 cache the columns of ``b`` it read
     last (1 x 50 x 200, the char LSTM's step: 829 -> 774 ns a product).
     """
-    k, n = b.shape
+    k = b.shape[0]
     if k * n * b.itemsize > (WIDE_ROW_TILE_MAX_BYTES if n >= k else ROW_TILE_MAX_BYTES):
         a_row = view_as(a, a.size)[a_at:a_at + k]
         out_row = view_as(out, out.size)[out_at:out_at + n]
@@ -298,13 +305,13 @@ def row_times(a, a_at, b, out, out_at, accumulate, row, reverse):
         j0 = (tiles - 1 - q if reverse else q) * width
         left = n - j0
         if left > 3 * lanes:
-            _column_tile_4(a, a_at, b, out, out_at, j0, accumulate)
+            _column_tile_4(a, a_at, b, out, out_at, j0, n, accumulate)
         elif left > 2 * lanes:
-            _column_tile_3(a, a_at, b, out, out_at, j0, accumulate)
+            _column_tile_3(a, a_at, b, out, out_at, j0, n, accumulate)
         elif left > lanes:
-            _column_tile_2(a, a_at, b, out, out_at, j0, accumulate)
+            _column_tile_2(a, a_at, b, out, out_at, j0, n, accumulate)
         else:
-            _column_tile_1(a, a_at, b, out, out_at, j0, accumulate)
+            _column_tile_1(a, a_at, b, out, out_at, j0, n, accumulate)
 
 
 @kernel
@@ -312,7 +319,7 @@ def row_times_by_passes(a_row, b, out_row):
     """``out_row = a_row @ b`` for ``a_row (k,)``, ``b (k, n)``, ``out_row (n,)``, as a loop:
     ``out_row`` is updated with four rows of ``b`` a pass, the terms added in
     the order of ``k`` (the same sums as a sequential loop)."""
-    k, n = b.shape
+    k, n = b.shape[0], out_row.shape[0]
     for j in range(n):
         out_row[j] = 0.0
     k4 = k - k % 4
@@ -326,6 +333,15 @@ def row_times_by_passes(a_row, b, out_row):
         brow = b[p]
         for j in range(n):
             out_row[j] += ap * brow[j]
+
+
+@kernel
+def padded_width(n, itemsize):
+    """``n`` rounded up to whole ROW_ALIGN bytes of ``itemsize``-byte values:
+    rows that long start ROW_ALIGN-aligned in an array that does (numba
+    allocates at 32 bytes)."""
+    lanes = ROW_ALIGN // itemsize
+    return (n + lanes - 1) // lanes * lanes
 
 
 @kernel
@@ -344,7 +360,7 @@ def matmul(a, b, out):
         gemm(a, 0, k, False, b, 0, n, False, out, 0, n, m, n, k, False)
     else:
         flat = view_as(out, out.size)
-        row_times(view_as(a, a.size), 0, b, flat, 0, False, flat, False)
+        row_times(view_as(a, a.size), 0, b, n, flat, 0, False, flat, False)
 
 
 @kernel
@@ -357,34 +373,38 @@ def matmul_block(a, a_at, b, out, out_at, rows):
         gemm(a, a_at, k, False, b, 0, n, False, out, out_at, n, rows, n, k, False)
     else:
         flat = view_as(out, out.size)
-        row_times(view_as(a, a.size), a_at, b, flat, out_at, False, flat, False)
+        row_times(view_as(a, a.size), a_at, b, n, flat, out_at, False, flat, False)
 
 
 @kernel
-def add_matmul_block(a, a_at, b, out, out_at, rows, row, reverse):
-    """:func:`matmul_block`, added to the block of ``out`` (``out + a @ b``:
-    BLAS with ``beta = 1``; a one-row product adds each term to ``out``'s
-    values); ``row (n,)`` is scratch for a one-row product by passes,
-    ``reverse`` its order of tiles (:func:`row_times`: a time loop alternates)."""
-    k, n = b.shape
+def add_matmul_block(a, a_at, b, n, out, out_at, rows, row, reverse):
+    """:func:`matmul_block` with the first ``n`` columns of ``b (k, >= n)``,
+    added to the ``rows x n`` block of ``out`` (``out + a @ b``: BLAS with
+    ``beta = 1``; a one-row product adds each term to ``out``'s values).
+    ``row (n,)`` is scratch for a one-row product by passes, ``reverse`` its
+    order of tiles (:func:`row_times`: a time loop alternates).  A ``b``
+    with rows of :func:`padded_width` keeps a tile's loads within 32-byte
+    lines (the RNN's recurrent weights)."""
+    k = b.shape[0]
     if by_blas(rows, k, n):
-        gemm(a, a_at, k, False, b, 0, n, False, out, out_at, n, rows, n, k, True)
+        gemm(a, a_at, k, False, b, 0, b.shape[1], False, out, out_at, n, rows, n, k, True)
         return
-    row_times(view_as(a, a.size), a_at, b, view_as(out, out.size), out_at, True, row, reverse)
+    row_times(view_as(a, a.size), a_at, b, n, view_as(out, out.size), out_at, True, row, reverse)
 
 
 @kernel
-def caller_thread_block(a, a_at, b, out, out_at, rows, accumulate):
-    """:func:`matmul_block` (``out +=`` if ``accumulate``) by BLAS, in blocks of
+def caller_thread_block(a, a_at, b, n, out, out_at, rows, accumulate):
+    """:func:`matmul_block` (``out +=`` if ``accumulate``) by BLAS, with the
+    first ``n`` columns of ``b`` (as :func:`add_matmul_block`), in blocks of
     equal rows, each product at most CALLER_THREAD_MACS, so that OpenBLAS runs
     them all on the calling thread: for the parts of a split batch, which run
     on threads of their own (see :mod:`fastrnn._threads`)."""
-    k, n = b.shape
+    k = b.shape[0]
     blocks = (rows * k * n + CALLER_THREAD_MACS - 1) // CALLER_THREAD_MACS
     size = (rows + blocks - 1) // blocks
     for r0 in range(0, rows, size):
-        gemm(a, a_at + r0 * k, k, False, b, 0, n, False, out, out_at + r0 * n, n, min(size, rows - r0), n, k,
-             accumulate)
+        gemm(a, a_at + r0 * k, k, False, b, 0, b.shape[1], False, out, out_at + r0 * n, n, min(size, rows - r0),
+             n, k, accumulate)
 
 
 @kernel

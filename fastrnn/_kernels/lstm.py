@@ -65,10 +65,10 @@ def lstm_forward(x, WxT, WaT, b, WyT, by, a_hist, c_hist, gates, y_out, lo, hi):
     for t in range(T):
         g_at = (t * m + lo) * n_g
         if whole:
-            add_matmul_block(a_flat, t * step, WaT, gates_flat, g_at, m, row, t % 2 == 1)
+            add_matmul_block(a_flat, t * step, WaT, n_g, gates_flat, g_at, m, row, t % 2 == 1)
         else:
-            caller_thread_block(x_flat, (t * m + lo) * n_x, WxT, gates_flat, g_at, part, False)
-            caller_thread_block(a_flat, t * step + lo * n_a, WaT, gates_flat, g_at, part, True)
+            caller_thread_block(x_flat, (t * m + lo) * n_x, WxT, n_g, gates_flat, g_at, part, False)
+            caller_thread_block(a_flat, t * step + lo * n_a, WaT, n_g, gates_flat, g_at, part, True)
         c_prev = c_hist[t]
         g = gates[t]
         a_t = a_hist[t + 1]
@@ -106,7 +106,7 @@ def lstm_forward(x, WxT, WaT, b, WyT, by, a_hist, c_hist, gates, y_out, lo, hi):
                     at[j] = o[j] * at[j]
         if not whole:
             yt = (t * m + lo) * n_y
-            caller_thread_block(a_flat, (t + 1) * step + lo * n_a, WyT, y_flat, yt, part, False)
+            caller_thread_block(a_flat, (t + 1) * step + lo * n_a, WyT, n_y, y_flat, yt, part, False)
             softmax_rows(view_as(y_flat[yt:yt + part * n_y], (part, n_y)), by)
     if whole:
         matmul_block(a_flat, step, WyT, y_flat, 0, T * m)
@@ -189,8 +189,8 @@ def lstm_backward_steps(da, dc_last, c_next, c_prev, gates, Wa, Wx, dgates, dx, 
         if whole:
             matmul_block(dgates_flat, g_at, Wa, carry_a_flat, 0, m)
         else:
-            caller_thread_block(dgates_flat, g_at, Wa, carry_a_flat, start, part, False)
-            caller_thread_block(dgates_flat, g_at, Wx, dx_flat, (t * m + lo) * n_x, part, False)
+            caller_thread_block(dgates_flat, g_at, Wa, n_a, carry_a_flat, start, part, False)
+            caller_thread_block(dgates_flat, g_at, Wx, n_x, dx_flat, (t * m + lo) * n_x, part, False)
     if whole:
         matmul(view_as(dgates, (T * m, n_g)), Wx, view_as(dx, (T * m, n_x)))
 
