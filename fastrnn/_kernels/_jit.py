@@ -112,27 +112,30 @@ def kernel(func):
     return _compile(func, _OPTIONS)
 
 
-def one_variant_kernel(func):
-    """:func:`kernel`, compiled for the types of the arguments a calling
-    kernel passes, not their constant values.
+def one_variant(dispatcher):
+    """``dispatcher`` (a kernel), compiled for the types of the arguments a
+    calling kernel passes, not their constant values; as a decorator above
+    a kernel decorator.
 
     numba types a constant argument of a call between compiled functions as
     a literal (``Literal[bool](False)``) and compiles the callee once more
     for each: :func:`~fastrnn._kernels.linalg.row_times` (1 s of compiling)
-    was compiled four times for the RNN and LSTM passes.  For kernels that
-    cost much to compile and gain nothing from a constant: the call is typed
-    with plain types, and the one compiled variant takes the constants.
-    (Not for every kernel: the small helpers compiled for their constants
-    run 2-7% faster at the char shape.  numba's ``get_call_template``,
-    wrapped; a numba version without it compiles as numba does by default.)
+    was compiled four times for the RNN and LSTM passes, ``gemm`` eight.
+    Here the call is typed with plain types, and the one compiled variant
+    takes the constants.  (numba's ``get_call_template``, wrapped; a numba
+    version without it compiles as numba does by default.)
     """
-    dispatcher = kernel(func)
     original = getattr(dispatcher, "get_call_template", None)
     if original is not None:
         def get_call_template(args, kws):
             return original(tuple(types.unliteral(a) for a in args), {k: types.unliteral(v) for k, v in kws.items()})
         dispatcher.get_call_template = get_call_template
     return dispatcher
+
+
+def one_variant_kernel(func):
+    """:func:`kernel` and :func:`one_variant`."""
+    return one_variant(kernel(func))
 
 
 def inlined_kernel(func):

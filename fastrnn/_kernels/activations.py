@@ -28,7 +28,7 @@ import numpy as np
 from numba import types
 from numba.extending import intrinsic
 
-from ._jit import contracting_kernel, kernel
+from ._jit import contracting_kernel, kernel, one_variant
 from .linalg import view_as
 
 _LOG2E = 1.4426950408889634
@@ -105,6 +105,7 @@ def _exp_parts_f32(v):
             bits_float(np.int32((kb - k1 + _EXPONENT_BIAS_F) << 23)))
 
 
+@one_variant
 @contracting_kernel
 def exp_range(x, lo, hi, scale):
     """``x[lo:hi] = exp(scale * x[lo:hi])`` in place."""
@@ -122,6 +123,7 @@ def exp_range(x, lo, hi, scale):
         xs[i] = ((1.0 + q) * f1) * f2
 
 
+@one_variant
 @contracting_kernel
 def sigmoid_range(x, lo, hi):
     """``x[lo:hi] = 1 / (1 + exp(-x[lo:hi]))`` in place."""
@@ -138,6 +140,7 @@ def sigmoid_range(x, lo, hi):
         xs[i] = 1.0 / (1.0 + ((1.0 + q) * f1) * f2)
 
 
+@one_variant
 @contracting_kernel
 def tanh_range(x, lo, hi):
     """``x[lo:hi] = tanh(x[lo:hi])`` in place."""

@@ -148,7 +148,7 @@ def view_as(typingctx, arr, shape):
     return arr.copy(ndim=ndim, layout="C")(arr, shape), codegen
 
 
-@kernel
+@one_variant_kernel
 def gemm(a, a_at, lda, trans_a, b, b_at, ldb, trans_b, c, c_at, ldc, rows, cols, inner, accumulate):
     """BLAS ``C = op(A) @ op(B)`` (``C += ...`` if ``accumulate``) on row-major blocks of flat offsets.
 
@@ -363,7 +363,7 @@ def matmul(a, b, out):
         row_times(view_as(a, a.size), 0, b, n, flat, 0, False, flat, False)
 
 
-@kernel
+@one_variant_kernel
 def matmul_block(a, a_at, b, out, out_at, rows):
     """:func:`matmul` on row-major blocks of flat offsets: the ``rows x n``
     block of ``out`` at ``out_at`` = the ``rows x k`` block of ``a`` at
@@ -392,7 +392,7 @@ def add_matmul_block(a, a_at, b, n, out, out_at, rows, row, reverse):
     row_times(view_as(a, a.size), a_at, b, n, view_as(out, out.size), out_at, True, row, reverse)
 
 
-@kernel
+@one_variant_kernel
 def caller_thread_block(a, a_at, b, n, out, out_at, rows, accumulate):
     """:func:`matmul_block` (``out +=`` if ``accumulate``) by BLAS, with the
     first ``n`` columns of ``b`` (as :func:`add_matmul_block`), in blocks of

@@ -18,7 +18,7 @@ transpose them here.
 import numpy as np
 from numba import types
 
-from ._jit import entry_kernel, inlined_kernel, kernel
+from ._jit import entry_kernel, inlined_kernel, kernel, one_variant_kernel
 from .activations import sigmoid_range, softmax_rows, tanh_range
 from .linalg import (add_matmul_block, caller_thread_block, column_sums, matmul, matmul_block, matmul_tn,
                      rows_fit, to_time_major_rows, transpose_block, transpose_into, view_as, work_array)
@@ -113,7 +113,7 @@ def lstm_forward(x, WxT, WaT, b, WyT, by, a_hist, c_hist, gates, y_out, lo, hi):
         softmax_rows(view_as(y_out, (T * m, n_y)), by)
 
 
-@kernel
+@one_variant_kernel
 def move_gates(g, pre, b, i0, into_scratch):
     """Between a step's gate rows ``g (m, 4 n_a)`` (f, i, cc, o side by side)
     and the gate-major scratch ``pre (4, r, n_a)`` of rows ``i0:i0 + r``:
