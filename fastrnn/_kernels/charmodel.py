@@ -10,20 +10,19 @@ course's ``None``, a zero input) with targets ``ys``, batch size 1:
 then BPTT as the course's ``rnn_backward``, clipping of every gradient to
 ``[-max_value, max_value]`` and the update ``W += -lr dW`` in place.
 
-Weights are in the course layout, biases flattened to ``(n,)``.  The
-forward products are row dot products (:func:`dot_rows`), the backward ones
-a row times the matrix: column tiles in registers
-(:func:`~fastrnn._kernels.linalg.row_times`) while ``Waa`` fits in
-ROW_TILE_MAX_BYTES (n_a <= 64: the backward pass 0.76-0.84x at n_a = 50,
-the 35,000-iteration model about 0.96x), else rows times scalars
-(:func:`add_vector_matrix`; tiles were 1.02x at n_a = 100, out of the L1
-cache).  All walk the weights along contiguous rows, with no transposed
-copies.  The reverse loop keeps only the
-per-step gradients ``dy<t>`` and ``daraw<t>``; the weight gradients are
-summed afterwards over the steps in the course's (reverse) order, four
-steps a pass, and clipped and applied in the last pass
-(:func:`weight_gradients`): every weight is read and written once per step
-of SGD instead of once per character.  Scratch comes from :func:`workspace`.
+Weights are in the course layout, biases flattened to ``(n,)``; no
+transposed copies.  The forward products are row dot products
+(:func:`dot_rows`).  The backward ones, a row times ``Wya`` and ``Waa``, go
+by column tiles in registers (:func:`~fastrnn._kernels.linalg.row_times`)
+while ``Waa`` fits in ROW_TILE_MAX_BYTES (n_a <= 64: the backward pass
+0.76-0.84x at n_a = 50, the model 0.92-0.96x), else by rows times scalars
+(:func:`add_vector_matrix`: the tiles were 1.02x at n_a = 100, out of the
+L1 cache).  The reverse loop keeps only the per-step gradients ``dy<t>``
+and ``daraw<t>``; the weight gradients are summed afterwards over the
+steps in the course's (reverse) order, four steps a pass, and clipped and
+applied in the last pass (:func:`weight_gradients`): every weight is read
+and written once per step of SGD instead of once per character.  Scratch
+comes from :func:`workspace`.
 """
 import numpy as np
 from numba import types

@@ -67,11 +67,14 @@ CALLER_THREAD_MACS = 3 << 18
 #: us; 1 x 128 x 256 (256 KB) 3.2 against 4.1 us, 1 x 128 x 512 5.3 against 13 us.
 ROW_TILE_MAX_BYTES = 32 << 10
 WIDE_ROW_TILE_MAX_BYTES = 128 << 10
-#: Bytes from which the rows of a matrix that :func:`row_times` walks by
-#: column tiles should start (:func:`padded_width`): a 64-byte load is two
-#: 32-byte halves on Zen 4, each a load of its own if it crosses a line.
+#: Alignment, in bytes, for the rows of a matrix that :func:`row_times`
+#: walks by column tiles, where fastrnn lays the matrix out
+#: (:func:`padded_width`): Zen 4 loads a 64-byte vector as two 32-byte
+#: halves, a half that crosses a 32-byte boundary costing a load more.
 #: Measured, rows 32-byte aligned against 8 or 16 bytes past: 1 x 50 x 200
-#: 675-691 against 795-812 ns, 1 x 50 x 32 98 against 133 ns.
+#: 675-691 against 795-812 ns, 1 x 50 x 32 98 against 133 ns.  (numba
+#: allocates arrays at 32 bytes; CPUs with full 64-byte loads would want
+#: 64, which the allocation does not give.)
 ROW_ALIGN = 32
 #: 64-byte vectors a column tile of :func:`row_times` keeps in registers (at
 #: most: four accumulators hide the latency of the fused multiply-adds;
