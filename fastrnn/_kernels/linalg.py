@@ -176,8 +176,9 @@ def gemm(a, a_at, lda, trans_a, b, b_at, ldb, trans_b, c, c_at, ldc, rows, cols,
 def _column_tile_function(module, vectors, dtype, intp):
     """The LLVM function of :func:`_column_tile` in ``module`` (defined there
     on first use; ``intp`` the LLVM type of numba's intp): ``void (real* a,
-    real* b, intp k, intp n, real* out, intp width, i1 accumulate)`` computes ``out[jj] (+)= sum(a[p] * b[p * n + jj]
-    for p in range(k))`` for ``jj < min(width, vectors * lanes)``.
+    real* b, intp k, intp n, real* out, intp width, i1 accumulate)``
+    computes ``out[jj] (+)= sum(a[p] * b[p * n + jj] for p in range(k))``
+    for ``jj < min(width, vectors * lanes)`` (``n``: the row length of ``b``).
 
     One definition per module, shared by the intrinsic's uses there (LLVM
     may still inline it: marked ``noinline`` it compiled no faster).
@@ -235,13 +236,13 @@ def _column_tile_function(module, vectors, dtype, intp):
 
 
 def _column_tile(vectors):
-    """The intrinsic ``column_tile(a, a_at, b, out, out_at, j0, accumulate)``
+    """The intrinsic ``column_tile(a, a_at, b, out, out_at, j0, cols, accumulate)``
     of ``vectors`` 64-byte vectors (8 float64 or 16 float32 values each).
 
-    It computes ``w = min(vectors * lanes, n - j0)`` columns of a one-row
+    It computes ``w = min(vectors * lanes, cols - j0)`` columns of a one-row
     product: ``out[out_at + j0 + jj] (+)= sum(a[a_at + p] * b[p, j0 + jj] for p in
-    range(k))`` for ``jj < w``, with ``b (k, n)``, ``a`` and ``out`` flat (all
-    C-contiguous, one float dtype, nothing checked).  The ``w`` sums stay in
+    range(k))`` for ``jj < w``, with ``b (k, >= cols)``, ``a`` and ``out`` flat
+    (all C-contiguous, one float dtype, nothing checked).  The ``w`` sums stay in
     vector registers while the loop walks down ``b``: one fused multiply-add
     per vector and row, terms added in the order of ``p`` (from ``out``'s
     value if ``accumulate``, else from 0).  Masked loads and stores keep the
@@ -285,7 +286,7 @@ def row_times(a, a_at, b, n, out, out_at, accumulate, row, reverse):
     ``a``, ``out`` and ``b (k, >= n)`` (``+=`` if ``accumulate``): a one-row product.
 
     By column tiles of up to TILE_VECTORS vectors held in registers
-    (:func:`_column_tile`, fused multiply-adds) when ``b`` fits in
+    (:func:`_column_tile`, fused multiply-adds) when ``b[:, :n]`` fits in
     ROW_TILE_MAX_BYTES (WIDE_ROW_TILE_MAX_BYTES if ``n >= k``), else by
     :func:`row_times_by_passes` (into the scratch ``row (n,)``, then added,
     if ``accumulate``).  ``reverse`` takes the tiles from the last: a time
@@ -319,7 +320,7 @@ def row_times(a, a_at, b, n, out, out_at, accumulate, row, reverse):
 
 @kernel
 def row_times_by_passes(a_row, b, out_row):
-    """``out_row = a_row @ b`` for ``a_row (k,)``, ``b (k, n)``, ``out_row (n,)``, as a loop:
+    """``out_row = a_row @ b[:, :n]`` for ``a_row (k,)``, ``b (k, >= n)``, ``out_row (n,)``, as a loop:
     ``out_row`` is updated with four rows of ``b`` a pass, the terms added in
     the order of ``k`` (the same sums as a sequential loop)."""
     k, n = b.shape[0], out_row.shape[0]
