@@ -20,8 +20,8 @@ PROBE = r"""
 import json, time
 t0 = time.perf_counter(); import numba; t1 = time.perf_counter()
 import fastrnn; t2 = time.perf_counter()
-from fastrnn import workloads
-x, a0, p, da = workloads.make_inputs("rnn", workloads.SHAPES["notebook"])
+from fastrnn import compare
+x, a0, p, da = compare.make_inputs("rnn", compare.SHAPES["notebook"])
 t3 = time.perf_counter(); fastrnn.rnn_backward(da, fastrnn.rnn_forward(x, a0, p)[2]); t4 = time.perf_counter()
 fastrnn.rnn_backward(da, fastrnn.rnn_forward(x, a0, p)[2]); t5 = time.perf_counter()
 print(json.dumps({"import numba": t1 - t0, "import fastrnn": t2 - t1, "first call": t4 - t3, "second call": t5 - t4}))

@@ -12,7 +12,8 @@ import argparse
 import statistics
 import time
 
-from fastrnn import _threads, lstm_backward, lstm_forward, rnn_backward, rnn_forward, workloads
+from fastrnn import _threads, lstm_backward, lstm_forward, rnn_backward, rnn_forward
+from fastrnn.compare import make_inputs
 
 SHAPES = [(8, 16, 8, 8, 20), (16, 32, 16, 8, 50), (16, 64, 16, 16, 50), (16, 64, 16, 16, 100),
           (64, 128, 64, 8, 50), (64, 128, 64, 32, 25), (64, 128, 64, 32, 100)]
@@ -44,7 +45,7 @@ def main(argv=None):
             g = 4 if model == "lstm" else 1
             if _threads.parts(m, 1, g * n_a * max(n_x, n_a)) == 1 and args.threads > 1:
                 continue
-            x, a0, p, da = workloads.make_inputs(model, shape)
+            x, a0, p, da = make_inputs(model, shape)
             caches = forward(x, a0, p)[-1]
             passes = {"forward": (lambda: forward(x, a0, p), T * m * n_a * (g * (n_x + n_a) + n_y)),
                       "backward": (lambda: backward(da, caches), T * m * g * n_a * (n_x + n_a))}

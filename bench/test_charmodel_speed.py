@@ -13,9 +13,10 @@ import io
 import numpy as np
 import pytest
 
-from fastrnn import charmodel, numpy_charmodel
+from fastrnn import charmodel
+from fastrnn.course import dinosaurus
 
-IMPLEMENTATIONS = {"fastrnn": charmodel, "numpy": numpy_charmodel}
+IMPLEMENTATIONS = {"fastrnn": charmodel, "numpy": dinosaurus}
 NAMES = charmodel.load_names()
 CHAR_TO_IX, IX_TO_CHAR = charmodel.vocabulary(NAMES)
 

@@ -16,7 +16,7 @@ second part).
 """
 import numpy as np
 
-from fastrnn import workloads
+import workloads
 
 A = np.random.default_rng(0).standard_normal((256, 256))
 FASTRNN = workloads.workload("rnn", "fastrnn", "forward", "medium")

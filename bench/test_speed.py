@@ -14,7 +14,9 @@ import time
 import numpy as np
 import pytest
 
-from fastrnn import warmup, workloads
+import workloads
+
+from fastrnn import warmup
 
 try:
     import torch

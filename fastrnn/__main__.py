@@ -24,119 +24,12 @@ import time
 
 import numpy as np
 
-from . import numpy_course, workloads
-
-
-def _recipes():
-    """The seed notebooks' recipes: (name, fastrnn function, numpy function, args builder)."""
-    import fastrnn
-
-    def rnn_cell():
-        np.random.seed(1)
-        xt, a_prev = np.random.randn(3, 10), np.random.randn(5, 10)
-        p = {k: np.random.randn(*s) for k, s in
-             (("Waa", (5, 5)), ("Wax", (5, 3)), ("Wya", (2, 5)), ("ba", (5, 1)), ("by", (2, 1)))}
-        return xt, a_prev, p
-
-    def rnn_seq():
-        np.random.seed(1)
-        x, a0 = np.random.randn(3, 10, 4), np.random.randn(5, 10)
-        p = {k: np.random.randn(*s) for k, s in
-             (("Waa", (5, 5)), ("Wax", (5, 3)), ("Wya", (2, 5)), ("ba", (5, 1)), ("by", (2, 1)))}
-        return x, a0, p
-
-    def lstm_params():
-        p = {}
-        for k, s in (("Wf", (5, 8)), ("bf", (5, 1)), ("Wi", (5, 8)), ("bi", (5, 1)), ("Wo", (5, 8)),
-                     ("bo", (5, 1)), ("Wc", (5, 8)), ("bc", (5, 1)), ("Wy", (2, 5)), ("by", (2, 1))):
-            p[k] = np.random.randn(*s)
-        return p
-
-    def lstm_cell():
-        np.random.seed(1)
-        xt, a_prev, c_prev = np.random.randn(3, 10), np.random.randn(5, 10), np.random.randn(5, 10)
-        return xt, a_prev, c_prev, lstm_params()
-
-    def lstm_seq():
-        np.random.seed(1)
-        x, a0 = np.random.randn(3, 10, 7), np.random.randn(5, 10)
-        return x, a0, lstm_params()
-
-    def rnn_bwd(module):
-        x, a0, p = rnn_seq()
-        caches = module.rnn_forward(x, a0, p)[2]
-        return np.random.randn(5, 10, 4), caches
-
-    def lstm_bwd(module):
-        x, a0, p = lstm_seq()
-        caches = module.lstm_forward(x, a0, p)[3]
-        return np.random.randn(5, 10, 4), caches
-
-    def lstm_cell_bwd(module):
-        args = lstm_cell()
-        cache = module.lstm_cell_forward(*args)[3]
-        return np.random.randn(5, 10), np.random.randn(5, 10), cache
-
-    return [
-        ("rnn_cell_forward", lambda m: rnn_cell()),
-        ("rnn_forward", lambda m: rnn_seq()),
-        ("rnn_backward", rnn_bwd),
-        ("lstm_cell_forward", lambda m: lstm_cell()),
-        ("lstm_forward", lambda m: lstm_seq()),
-        ("lstm_cell_backward", lstm_cell_bwd),
-        ("lstm_backward", lstm_bwd),
-    ], fastrnn
-
-
-def _max_difference(ours, theirs):
-    """Largest absolute difference over the arrays of two results (tuples/dicts, caches skipped)."""
-    if isinstance(ours, dict):
-        return max(_max_difference(ours[k], theirs[k]) for k in theirs)
-    if isinstance(ours, tuple):
-        return max(_max_difference(o, t) for o, t in zip(ours, theirs) if not isinstance(t, (tuple, dict)))
-    return float(np.max(np.abs(np.asarray(ours) - np.asarray(theirs))))
-
-
-def check_notebook(out=None):
-    """Run each recipe through both implementations; return the worst difference."""
-    out = out or sys.stdout
-    recipes, fastrnn = _recipes()
-    worst = 0.0
-    print("Notebook recipes (np.random.seed(1)), fastrnn vs the course's numpy code:", file=out)
-    for name, build in recipes:
-        ours = getattr(fastrnn, name)(*build(fastrnn))
-        theirs = getattr(numpy_course, name)(*build(numpy_course))
-        diff = _max_difference(ours, theirs)
-        worst = max(worst, diff)
-        print(f"  {name:<20} max |difference| = {diff:.1e}", file=out)
-    return worst
-
-
-def speed_table(shapes, budget, out=None):
-    """Time both implementations in this run; print and return the rows."""
-    out = out or sys.stdout
-    rows = []
-    print("\nSpeed (float64, best of 5 rounds, this machine, this run):", file=out)
-    print(f"  {'model':<5} {'shape (n_x,n_a,n_y,m,T)':<24} {'pass':<17} {'numpy':>10} {'fastrnn':>10} {'speedup':>8}",
-          file=out)
-    for model in ("rnn", "lstm"):
-        for shape in shapes:
-            for pass_ in workloads.PASSES:
-                t_np = workloads.best_time(workloads.workload(model, "numpy", pass_, shape), budget)
-                t_fr = workloads.best_time(workloads.workload(model, "fastrnn", pass_, shape), budget)
-                rows.append((model, shape, pass_, t_np, t_fr))
-                print(f"  {model:<5} {shape + ' ' + str(workloads.SHAPES[shape]):<24} {pass_:<17} "
-                      f"{_fmt(t_np):>10} {_fmt(t_fr):>10} {t_np / t_fr:>7.1f}x", file=out)
-    return rows
-
-
-def _fmt(seconds):
-    return f"{seconds * 1e6:.1f} us" if seconds < 1e-3 else f"{seconds * 1e3:.2f} ms"
-
 
 def check(args):
-    t0 = time.perf_counter()
     import fastrnn
+    from .compare import check_notebook, speed_table
+
+    t0 = time.perf_counter()
     fastrnn.warmup()
     print(f"Compiled or loaded the kernels in {time.perf_counter() - t0:.1f} s\n")
     worst = check_notebook()
@@ -172,7 +65,7 @@ def _positive_int(text):
 
 def train(args):
     from . import charmodel as cm
-    from . import charmodel_lstm as cl
+    from .charmodel import lstm as cl
 
     if args.plot:
         _require_matplotlib()
@@ -200,7 +93,9 @@ def train(args):
     for k in range(args.count):
         print("  " + cm.get_sample(trainer.sample(args.seed + k), ix_to_char).strip())
     if cell == "rnn" and args.compare:
-        fast, slow = cm.compare_speed(examples, char_to_ix, args.compare)
+        from .compare import char_model_speed
+
+        fast, slow = char_model_speed(examples, char_to_ix, args.compare)
         print(f"Speed over the course's numpy code (same run, {args.compare} iterations each): "
               f"{slow * 1e6:.0f} us -> {fast * 1e6:.1f} us per iteration, {slow / fast:.1f}x")
     elif cell == "lstm":
@@ -217,7 +112,7 @@ def train(args):
 
 def sample(args):
     from . import charmodel as cm
-    from . import charmodel_lstm as cl
+    from .charmodel import lstm as cl
 
     saved = _load(args.load)
     char_to_ix, ix_to_char = cm.vocabulary_of(saved.chars)

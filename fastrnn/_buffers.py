@@ -1,8 +1,8 @@
 """Reusable work buffers for the kernels' scratch space.
 
-Fresh memory costs page faults (about 3 us per 4 KiB page on the CI
-machine): at the medium shape a backward pass that allocated its scratch
-anew spent more time faulting pages in than computing.  Large scratch that
+Fresh memory costs page faults: at the medium shape a backward pass that
+allocated its scratch anew spent more time faulting pages in than
+computing (docs/performance.md).  Large scratch that
 does not outlive a call (the time-major copy of ``da`` that the backward
 kernels turn into the pre-activation gradient) comes from here instead: one
 buffer per name, dtype and thread, grown as needed and kept; small scratch
@@ -13,9 +13,9 @@ import threading
 
 import numpy as np
 
+from ._kernels.tuning import POOLED_MIN
+
 _local = threading.local()
-#: Requests from this many bytes on come from the pool.
-POOLED_MIN = 64 * 1024
 #: The placeholder ``work`` hands out for small requests, per dtype (never written).
 _NONE = {np.dtype(t): np.empty(0, t) for t in (np.float64, np.float32)}
 
@@ -27,7 +27,7 @@ def work(name, size, dtype, pooled=False):
     ``name``, grown as needed and kept: valid until the next
     ``work(name, ...)`` in the same thread.  Smaller ones get a shared empty
     array instead: the kernels then allocate the memory themselves
-    (:func:`fastrnn._kernels.linalg.work_array`), which costs less than an
+    (:func:`fastrnn._kernels.layout.work_array`), which costs less than an
     allocation here (fresh small blocks fault at most a few pages).
     ``pooled``: from the pool whatever the size (scratch that several
     kernel calls share).

@@ -15,8 +15,15 @@ parts join).
 The parts compute every value as the whole batch does, except that the
 products which the whole batch makes once for all steps (input and output
 projections, ``dx``) are made step by step, and OpenBLAS may round a
-product of fewer rows differently (on this machine the results were
-bitwise the same; the tests allow 1e-12).
+product of fewer rows differently (the tests allow 1e-12).
+
+The thresholds (SPLIT_MIN_MACS, PRODUCT_ROWS_MIN, PART_ROWS_MIN) are in
+:mod:`fastrnn._kernels.tuning`.  Each model's ``_run_forward`` and
+``_run_backward`` (:mod:`fastrnn.rnn`, :mod:`fastrnn.lstm`) allocate their
+own outputs and choose between the whole-batch entry kernel and
+:func:`run_parts` in three lines of their own rather than through a shared
+helper: at the notebook shape a pass takes a few microseconds, and a
+further Python call on that path is a measurable part of it.
 
 ``FASTRNN_NUM_THREADS`` (read at import) or :func:`set_num_threads` sets the
 number of threads; 1 turns the split off.  The default is the number of
@@ -26,21 +33,7 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor, wait
 
-from ._kernels.linalg import CALLER_THREAD_MACS
-
-#: No split below this many multiply-adds a call: handing a part to a worker
-#: thread costs up to ~0.1 ms here (a sleeping thread's wake-up).
-SPLIT_MIN_MACS = 1 << 24
-#: Each part makes its per-step products in blocks of rows small enough for
-#: OpenBLAS to run them on the part's own thread (``CALLER_THREAD_MACS``):
-#: several callers at once would otherwise share OpenBLAS's thread pool.  No
-#: split when such blocks would have fewer rows than this (they run slower).
-PRODUCT_ROWS_MIN = 8
-#: The fewest batch rows a part gets (so fewer parts than threads on many
-#: cores): a part of fewer rows makes products too small to run well, and
-#: costs a hand-off and its own copy of the transposed weights.
-PART_ROWS_MIN = 4
-
+from ._kernels.tuning import CALLER_THREAD_MACS, PART_ROWS_MIN, PRODUCT_ROWS_MIN, SPLIT_MIN_MACS
 
 def _threads_from_environment():
     value = os.environ.get("FASTRNN_NUM_THREADS", "").strip()

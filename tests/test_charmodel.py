@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from fastrnn import charmodel as fr
-from fastrnn import numpy_charmodel as course
+from fastrnn.course import dinosaurus as course
 
 NAMES = fr.load_names()
 CHAR_TO_IX, IX_TO_CHAR = fr.vocabulary(NAMES)

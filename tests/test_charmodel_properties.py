@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 import reference
 from fastrnn import charmodel as cm
 from fastrnn import charmodel_lstm as cl
-from fastrnn import numpy_charmodel as course
+from fastrnn.course import dinosaurus as course
 from fastrnn import rnn_utils
 
 

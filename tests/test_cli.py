@@ -5,7 +5,8 @@ import sys
 import pytest
 
 from fastrnn import __main__ as cli
-from fastrnn.__main__ import check_notebook, main
+from fastrnn.__main__ import main
+from fastrnn.compare import check_notebook
 
 
 def test_notebook_recipes_agree_with_the_numpy_code(capsys):
@@ -14,7 +15,7 @@ def test_notebook_recipes_agree_with_the_numpy_code(capsys):
 
 
 def test_check_quick_runs(monkeypatch, capsys):
-    import fastrnn.workloads as w
+    import fastrnn.compare as w
     monkeypatch.setattr(w, "best_time", lambda func, budget=0.2, repeat=5: (func(), 1e-3)[1])
     assert main(["check", "--quick"]) == 0
     out = capsys.readouterr().out

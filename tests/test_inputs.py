@@ -4,7 +4,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 import fastrnn
-import notebook_recipes as nb
+from fastrnn.course import recipes as nb
 
 
 def rnn_case():

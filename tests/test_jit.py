@@ -1,4 +1,5 @@
-"""The kernel decorator's guard against numba's stale disk caches."""
+"""How kernels compile: the guard against numba's stale disk caches, one-variant kernels,
+and the loading of SciPy's BLAS."""
 from fastrnn._kernels import _jit
 
 
@@ -67,18 +68,37 @@ def test_real_kernels_have_a_stamped_cache_directory():
     assert open(f"{path}/{_jit.STAMP_NAME}").read().strip() == _jit.SOURCES_DIGEST
 
 
-def test_importing_sets_a_short_openblas_spin_unless_the_user_set_one():
+#: Records OPENBLAS_THREAD_TIMEOUT as it is when SciPy's BLAS loads, and after a first call.
+_SPIN_PROBE = """
+import os, sys
+seen = []
+class Watch:
+    def find_spec(self, name, path=None, target=None):
+        if name == "scipy.linalg.cython_blas":
+            seen.append(os.environ.get("OPENBLAS_THREAD_TIMEOUT"))
+sys.meta_path.insert(0, Watch())
+import numpy as np, fastrnn
+after_import = os.environ.get("OPENBLAS_THREAD_TIMEOUT")
+fastrnn.rnn_forward(np.ones((2, 3, 2)), np.ones((4, 3)), {"Wax": np.ones((4, 2)), "Waa": np.ones((4, 4)),
+                    "ba": np.ones((4, 1)), "Wya": np.ones((2, 4)), "by": np.ones((2, 1))})
+print(after_import, seen, os.environ.get("OPENBLAS_THREAD_TIMEOUT"))
+"""
+
+
+def test_scipy_blas_loads_with_a_short_spin_and_the_environment_is_left_as_it_was():
+    """import fastrnn does not touch os.environ; SciPy's OpenBLAS (read at its
+    load) sees a short spin, unless the user set one, and the variable is
+    gone again afterwards."""
     import os
     import subprocess
     import sys
 
-    probe = "import fastrnn, os; print(os.environ['OPENBLAS_THREAD_TIMEOUT'])"
     env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"}
-    assert subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True,
-                          check=True).stdout.strip() == "18"
+    assert subprocess.run([sys.executable, "-c", _SPIN_PROBE], env=env, capture_output=True, text=True,
+                          check=True).stdout.strip() == "None ['18'] None"
     env["OPENBLAS_THREAD_TIMEOUT"] = "20"
-    assert subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True,
-                          check=True).stdout.strip() == "20"
+    assert subprocess.run([sys.executable, "-c", _SPIN_PROBE], env=env, capture_output=True, text=True,
+                          check=True).stdout.strip() == "20 ['20'] 20"
 
 
 def test_one_variant_kernel_compiles_once_for_constant_arguments():

@@ -3,7 +3,7 @@ import numpy as np
 from numpy.testing import assert_allclose
 
 import fastrnn
-import notebook_recipes as nb
+from fastrnn.course import recipes as nb
 
 
 def close(actual, printed):

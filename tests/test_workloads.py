@@ -1,8 +1,12 @@
-"""The benchmark workloads: flop counts, and the PyTorch workload when torch is installed."""
+"""The benchmark workloads (bench/workloads.py): flop counts, and the PyTorch workload when torch is installed."""
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from fastrnn import workloads
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+import workloads  # noqa: E402
 
 
 def test_flop_counts_of_the_products():

@@ -1,13 +1,23 @@
-"""The decorators every kernel uses: :func:`kernel` and its variants, and
-:func:`entry_kernel` for the API's entry points."""
+"""How kernels compile: the decorators every kernel uses (:func:`kernel` and its
+variants, :func:`entry_kernel` for the API's entry points), the guard against
+stale disk caches, the vector-code switch and the loading of SciPy's BLAS."""
 import hashlib
 import os
+import sys
 import threading
 import warnings
 from pathlib import Path
 
 import numpy as np
 from numba import from_dtype, njit, types
+
+from .tuning import OPENBLAS_THREAD_TIMEOUT
+
+#: False when ``FASTRNN_SIMD`` is ``0`` (or ``off``, ``false``, ``no``) at
+#: import: :mod:`.simd` then compiles plain loops instead of its vector code
+#: (for CPUs or LLVM versions where the vector code misbehaves, and to test
+#: the plain paths).  Part of :data:`SOURCES_DIGEST`.
+SIMD_ENABLED = os.environ.get("FASTRNN_SIMD", "1").strip().lower() not in ("0", "off", "false", "no")
 
 _OPTIONS = dict(
     # numpy semantics for division by zero (inf/nan, no exception): this also
@@ -17,18 +27,18 @@ _OPTIONS = dict(
     fastmath=False,
 )
 
-#: Digest of every kernel source file.  numba's disk cache checks only the
-#: stamp of the file that defines a function, not of the functions it calls
-#: from other files: after an edit of ``activations.py`` a cached
-#: ``rnn_forward`` would go on running the old ``tanh_range`` (seen here: a
-#: stale cache made a kernel 1.7x slower).  A stamp file beside the cache
-#: holds this digest; when it differs, the cache files of every kernel module
-#: are deleted once, loaded or not (an entry kernel compiles only on first
-#: use, and a process may import only some modules: flushing just the
-#: dispatchers that exist would leave the others' stale files, and seen here
-#: an ``rnn_forward_entry`` from before an ``activations.py`` edit ran 35% slower).
+#: Digest of every kernel source file and of the vector-code switch.  numba's
+#: disk cache checks only the stamp of the file that defines a function, not
+#: of the functions it calls from other files: after an edit of
+#: ``activations.py`` a cached ``rnn_forward`` would go on running the old
+#: ``tanh_range``.  A stamp file beside the cache holds this digest; when it
+#: differs, the cache files of every kernel module are deleted once, loaded
+#: or not (an entry kernel compiles only on first use, and a process may
+#: import only some modules: flushing just the dispatchers that exist would
+#: leave the others' stale files).
 _SOURCES = sorted(Path(__file__).parent.glob("*.py"))
-SOURCES_DIGEST = hashlib.sha256(b"".join(p.read_bytes() for p in _SOURCES)).hexdigest()
+SOURCES_DIGEST = hashlib.sha256(b"".join(p.read_bytes() for p in _SOURCES)
+                                + b"simd=%d" % SIMD_ENABLED).hexdigest()
 #: Module names whose cache files (``<module>.<function>-<line>.py<version>.nbi/.nbc``) are ours.
 KERNEL_MODULES = frozenset(p.stem for p in _SOURCES)
 STAMP_NAME = "fastrnn-kernels.sha256"
@@ -119,11 +129,11 @@ def one_variant(dispatcher):
 
     numba types a constant argument of a call between compiled functions as
     a literal (``Literal[bool](False)``) and compiles the callee once more
-    for each: :func:`~fastrnn._kernels.linalg.row_times` (1 s of compiling)
-    was compiled four times for the RNN and LSTM passes, ``gemm`` eight.
+    for each pattern of constants its callers pass (for ``gemm``, a dozen).
     Here the call is typed with plain types, and the one compiled variant
-    takes the constants.  (numba's ``get_call_template``, wrapped; a numba
-    version without it compiles as numba does by default.)
+    takes the constants: less compiling for helpers that are large or
+    called with many patterns.  (numba's ``get_call_template``, wrapped; a
+    numba version without it compiles as numba does by default.)
     """
     original = getattr(dispatcher, "get_call_template", None)
     if original is not None:
@@ -142,8 +152,9 @@ def inlined_kernel(func):
     """:func:`kernel`, compiled into each caller (numba's IR inlining) rather
     than called: a call between compiled functions updates the reference
     count of every array argument on the way in and out (atomic
-    instructions), about 0.1 us for the ten arrays of an entry kernel.  For
-    the bodies of entry kernels."""
+    instructions), which costs more than the small bodies themselves at the
+    notebook shapes.  For the bodies of entry kernels and small helpers
+    called per row or per step."""
     return _compile(func, dict(_OPTIONS, inline="always"))
 
 
@@ -190,6 +201,7 @@ class EntryKernel(dict):
     def __missing__(self, dtype):
         if dtype not in ENTRY_DTYPES:
             raise TypeError(f"{self.__name__} has no variant for dtype {dtype}")
+        load_blas()
         with self._lock:
             if self._dispatcher is None:
                 self._dispatcher = _compile(self.py_func, self.options)
@@ -213,3 +225,34 @@ def entry_kernel(*args, nogil=False):
     else a numba type.  ``nogil``: the compiled function releases the GIL (for
     the kernels that :mod:`fastrnn._threads` runs on several threads)."""
     return lambda func: EntryKernel(func, args, dict(_OPTIONS, nogil=True) if nogil else _OPTIONS)
+
+
+_blas_loaded = False
+
+
+def load_blas():
+    """Load SciPy's BLAS (which the kernels call) with its idle threads' spin shortened.
+
+    OpenBLAS threads spin for 2**28 cycles (about 0.1 s) after each call,
+    taking a core from the user's own numpy code (whose OpenBLAS is another
+    library with threads of its own).  OpenBLAS reads
+    ``OPENBLAS_THREAD_TIMEOUT`` once, when the library loads: this sets it to
+    :data:`~.tuning.OPENBLAS_THREAD_TIMEOUT` (unless the user set it), loads
+    SciPy's BLAS, and puts the environment back as it was, so the process
+    environment is unchanged.  Called before the first entry kernel and
+    char model kernel runs; does nothing if SciPy's BLAS is loaded already
+    (then the user's setting, or OpenBLAS's default, stays in force).
+    """
+    global _blas_loaded
+    if _blas_loaded:
+        return
+    _blas_loaded = True
+    if "scipy.linalg" in sys.modules or "OPENBLAS_THREAD_TIMEOUT" in os.environ:
+        return
+    os.environ["OPENBLAS_THREAD_TIMEOUT"] = str(OPENBLAS_THREAD_TIMEOUT)
+    try:
+        import scipy.linalg.cython_blas  # noqa: F401  (loads the library)
+    except ImportError:  # the kernels' first BLAS call reports it
+        pass
+    finally:
+        del os.environ["OPENBLAS_THREAD_TIMEOUT"]

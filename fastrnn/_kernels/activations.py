@@ -1,9 +1,9 @@
 """Vectorisable exp, tanh and sigmoid over contiguous buffers, and row softmax.
 
 numba lowers ``np.tanh``/``np.exp`` on scalars to libm calls that LLVM cannot
-vectorise (no SVML here): about 14 ns per tanh and 4 ns per exp, against
-1-2 ns for numpy's SIMD ufuncs.  These versions are branch-free loops over
-contiguous memory that LLVM vectorises:
+vectorise (without Intel's SVML), several times slower than numpy's SIMD
+ufuncs.  These versions are branch-free loops over contiguous memory that
+LLVM vectorises:
 
     v = k ln2 + r,  |r| <= ln2/2,  k integer  (k from the 1.5*2**52 shifter trick)
     q = expm1(r)                     Taylor polynomial to r**13 (error < 1e-17)
@@ -18,18 +18,14 @@ subnormals), +-inf and nan.  Every function works in place on ``x[lo:hi]``
 of a 1-D contiguous array, in one pass with no scratch: the reduction, the
 polynomial and 2**k are a scalar helper (:func:`_exp_parts`) that LLVM
 inlines into the loop, 2**k built by moving bits between an integer and a
-float (:func:`float_bits`, :func:`bits_float`, two numba intrinsics).  (The
-previous version wrote k to an int64 scratch array and read it back through
-a float view, in three passes: 2-3x slower at up to 50 values, 1.2x at 4096.)
+float (:func:`~.intrinsics.float_bits`, :func:`~.intrinsics.bits_float`).
 float32 arrays take a float32 path (a degree-7 polynomial, 2**k through
 int32 bits: twice the SIMD lanes); everything else computes in float64.
 """
 import numpy as np
-from numba import types
-from numba.extending import intrinsic
 
-from ._jit import contracting_kernel, kernel, one_variant
-from .linalg import view_as
+from ._jit import contracting_kernel, inlined_kernel, kernel, one_variant
+from .intrinsics import bits_float, float_bits, view_as
 
 _LOG2E = 1.4426950408889634
 _LN2_HI = 6.93147180369123816490e-01  # ln2 split in two for an exact k*ln2_hi
@@ -54,28 +50,6 @@ _EXPONENT_BIAS_F = 127
 _LOW_F, _HIGH_F = _F(-104.0), _F(89.0)  # exp(-104) rounds to 0, exp(89) overflows
 _D2, _D3, _D4, _D5, _D6, _D7 = _F(1 / 2), _F(1 / 6), _F(1 / 24), _F(1 / 120), _F(1 / 720), _F(1 / 5040)
 _ONE_F, _TWO_F = _F(1.0), _F(2.0)
-
-
-#: Signed integer type of each float type's width, for :func:`float_bits`.
-_BITS_OF = {types.float64: types.int64, types.float32: types.int32}
-_FLOAT_OF = {types.int64: types.float64, types.int32: types.float32}
-
-
-def _bitcast(context, builder, signature, args):
-    """Codegen of the two intrinsics below: the same bits, read as the return type."""
-    return builder.bitcast(args[0], context.get_value_type(signature.return_type))
-
-
-@intrinsic
-def float_bits(typingctx, x):
-    """The bit pattern of ``x`` as an integer of its width (float64 -> int64, float32 -> int32)."""
-    return (_BITS_OF[x](x), _bitcast) if x in _BITS_OF else None
-
-
-@intrinsic
-def bits_float(typingctx, bits):
-    """The float whose bit pattern is ``bits`` (int64 -> float64, int32 -> float32)."""
-    return (_FLOAT_OF[bits](bits), _bitcast) if bits in _FLOAT_OF else None
 
 
 @contracting_kernel
@@ -163,31 +137,50 @@ def tanh_range(x, lo, hi):
         xs[i] = np.copysign(-e / (2.0 + e), v)  # tanh(|v|) with the sign of v (branch-free: vectorises)
 
 
+@inlined_kernel
+def _subtract_max(row):
+    """``row -= max(row)`` (a 1-D view): exp then never overflows."""
+    top = row[0]
+    for j in range(1, row.shape[0]):
+        if row[j] > top:
+            top = row[j]
+    for j in range(row.shape[0]):
+        row[j] = row[j] - top
+
+
+@inlined_kernel
+def _divide_by_sum(row):
+    """``row /= sum(row)``, the terms added in order."""
+    total = 0.0
+    for j in range(row.shape[0]):
+        total += row[j]
+    for j in range(row.shape[0]):
+        row[j] = row[j] / total
+
+
 @kernel
 def softmax_rows(z, bias):
     """Softmax of every row of ``z (r, n)`` plus ``bias (n,)``, in place.
 
     The row maximum is subtracted before ``exp`` (the course subtracts the
     maximum of the whole array: the same values, but a column far below the
-    global maximum would give 0/0 there).  The bias is added in the pass
-    that finds the maximum.
+    global maximum would give 0/0 there).  One ``exp`` pass over all rows.
     """
     r, n = z.shape
     for s in range(r):
         row = z[s]
         for j in range(n):
             row[j] += bias[j]
-        top = row[0]
-        for j in range(1, n):
-            if row[j] > top:
-                top = row[j]
-        for j in range(n):
-            row[j] = row[j] - top
+        _subtract_max(row)
     exp_range(view_as(z, r * n), 0, r * n, 1.0)
     for s in range(r):
-        row = z[s]
-        total = 0.0
-        for j in range(n):
-            total += row[j]
-        for j in range(n):
-            row[j] = row[j] / total
+        _divide_by_sum(z[s])
+
+
+@kernel
+def softmax_row(z):
+    """``z = exp(z - max z) / sum`` in place, for a 1-D contiguous ``z``
+    (:func:`softmax_rows` of one row without a bias)."""
+    _subtract_max(z)
+    exp_range(z, 0, z.shape[0], 1.0)
+    _divide_by_sum(z)

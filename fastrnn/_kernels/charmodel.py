@@ -13,7 +13,7 @@ then BPTT as the course's ``rnn_backward``, clipping of every gradient to
 Weights are in the course layout, biases flattened to ``(n,)``; no
 transposed copies.  The forward products are row dot products
 (:func:`dot_rows`).  The backward ones, a row times ``Wya`` and ``Waa``, go
-by column tiles in registers (:func:`~fastrnn._kernels.linalg.row_times`)
+by column tiles in registers (:func:`~fastrnn._kernels.products.row_times`)
 while ``Waa`` fits in ROW_TILE_MAX_BYTES (n_a <= 64: the backward pass
 0.76-0.84x at n_a = 50, the model 0.92-0.96x), else by rows times scalars
 (:func:`add_vector_matrix`: the tiles were 1.02x at n_a = 100, out of the
@@ -27,9 +27,11 @@ comes from :func:`workspace`.
 import numpy as np
 from numba import types
 
-from ._jit import contracting_kernel, entry_kernel, kernel, reassociating_kernel
-from .activations import exp_range, tanh_range
-from .linalg import ROW_TILE_MAX_BYTES, row_times, view_as
+from ._jit import contracting_kernel, entry_kernel, inlined_kernel, kernel, reassociating_kernel
+from .activations import exp_range, softmax_row, tanh_range
+from .intrinsics import view_as
+from .products import row_times
+from .tuning import ROW_TILE_MAX_BYTES
 
 
 @kernel
@@ -102,23 +104,6 @@ def add_vector_matrix(v, M, out):
 
 
 @kernel
-def softmax_inplace(z):
-    """``z = exp(z - max z) / sum`` over a 1-D contiguous ``z``."""
-    top = z[0]
-    for k in range(1, z.shape[0]):
-        if z[k] > top:
-            top = z[k]
-    for k in range(z.shape[0]):
-        z[k] = z[k] - top
-    exp_range(z, 0, z.shape[0], 1.0)
-    total = 0.0
-    for k in range(z.shape[0]):
-        total += z[k]
-    for k in range(z.shape[0]):
-        z[k] = z[k] / total
-
-
-@kernel
 def cell_step(k, a_prev, Wax, Waa, b, Wya, by, a, p):
     """One step: ``a = tanh(Wax[:, k] + Waa a_prev + b)`` (no input term for ``k < 0``),
     ``p = softmax(Wya a + by)``."""
@@ -134,7 +119,7 @@ def cell_step(k, a_prev, Wax, Waa, b, Wya, by, a, p):
     dot_rows(Wya, a, p)
     for c in range(p.shape[0]):
         p[c] += by[c]
-    softmax_inplace(p)
+    softmax_row(p)
 
 
 @kernel
@@ -190,14 +175,20 @@ def backward_pass(xs, ys, Waa, Wya, a_hist, probs, dys, das, da_next, with_da0):
                 add_vector_matrix(da, Waa, da_next)
 
 
+@inlined_kernel
+def clipped(v, max_value):
+    """``v`` clipped to ``[-max_value, max_value]`` (NaN stays NaN): the course's ``np.clip``
+    of a gradient, for both char models."""
+    v = max_value if v > max_value else v
+    return -max_value if v < -max_value else v
+
+
 @kernel
 def clip_and_step(g, w, lr, max_value):
     """Clip ``g`` to ``[-max_value, max_value]`` in place (NaN stays NaN),
     then ``w += -lr * g``; ``g`` and ``w`` 1-D contiguous, of the same length."""
     for j in range(g.shape[0]):
-        v = g[j]
-        v = max_value if v > max_value else v
-        v = -max_value if v < -max_value else v
+        v = clipped(g[j], max_value)
         g[j] = v
         w[j] += -lr * v
 
@@ -213,7 +204,7 @@ def sum_outer_products(coef, rows, step, out, w, lr, max_value):
     same order (the same sums as one step per pass); the first pass takes the
     1 to 4 steps left over, the last one also clips and applies.  (Passes over
     all of ``out``, not all passes over one row then the next: LLVM compiles
-    these simpler loops 1.4x faster at 100 x 100, 6 steps.)
+    these simpler loops into faster code.)
     """
     T = coef.shape[0]
     r, n = out.shape
@@ -245,14 +236,12 @@ def sum_outer_products(coef, rows, step, out, w, lr, max_value):
                 o[j] = (((0.0 + c0 * r0[j]) + c1 * r1[j]) + c2 * r2[j]) + c3 * r3[j]
     for t in range(T - 1 - head, 2, -4):
         r0, r1, r2, r3 = rows[t], rows[t - 1], rows[t - 2], rows[t - 3]
-        if step and t == 3:  # last pass: clip and apply (a separate pass: 31 us, not 27.5)
+        if step and t == 3:  # last pass: clip and apply (not a pass of its own over out)
             for i in range(r):
                 o, wi = out[i], w[i]
                 c0, c1, c2, c3 = coef[t, i], coef[t - 1, i], coef[t - 2, i], coef[t - 3, i]
                 for j in range(n):
-                    v = (((o[j] + c0 * r0[j]) + c1 * r1[j]) + c2 * r2[j]) + c3 * r3[j]
-                    v = max_value if v > max_value else v
-                    v = -max_value if v < -max_value else v
+                    v = clipped((((o[j] + c0 * r0[j]) + c1 * r1[j]) + c2 * r2[j]) + c3 * r3[j], max_value)
                     o[j] = v
                     wi[j] += -lr * v
         else:

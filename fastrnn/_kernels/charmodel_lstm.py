@@ -11,8 +11,8 @@ Training state is one tuple of arrays, ``params = (Wa, Wx, b, Wy, by)``
 import numpy as np
 
 from ._jit import kernel
-from .charmodel import draw_index, load_example, longest_example
-from .linalg import view_as
+from .charmodel import clipped, draw_index, load_example, longest_example
+from .intrinsics import view_as
 from .lstm import lstm_backward_steps, lstm_forward, lstm_weight_gradients
 
 
@@ -84,11 +84,7 @@ def clip_and_adam_array(p, g, v, s, c1, c2, lr, beta1, beta2, epsilon, max_value
     """:func:`clip_and_adam` for one array (all four of the same shape, contiguous)."""
     p, g, v, s = view_as(p, p.size), view_as(g, g.size), view_as(v, v.size), view_as(s, s.size)
     for i in range(p.shape[0]):
-        gi = g[i]
-        if gi > max_value:
-            gi = max_value
-        elif gi < -max_value:
-            gi = -max_value
+        gi = clipped(g[i], max_value)
         g[i] = gi
         v[i] = beta1 * v[i] + (1 - beta1) * gi
         s[i] = beta2 * s[i] + (1 - beta2) * gi ** 2

@@ -20,11 +20,10 @@ from numba import types
 
 from ._jit import entry_kernel, inlined_kernel, kernel, one_variant_kernel
 from .activations import sigmoid_range, softmax_rows, tanh_range
-from .linalg import (add_matmul_block, caller_thread_block, column_sums, matmul, matmul_block, matmul_tn,
-                     rows_fit, to_time_major_rows, transpose_block, transpose_into, view_as, work_array)
-
-#: Gate values per block of rows in :func:`lstm_forward` (64 KiB of float64).
-BLOCK_VALUES = 8192
+from .intrinsics import view_as
+from .layout import rows_fit, to_time_major_rows, transpose_block, transpose_into, work_array
+from .products import add_matmul_block, caller_thread_block, column_sums, matmul, matmul_block, matmul_tn
+from .tuning import BLOCK_VALUES
 
 
 @inlined_kernel
@@ -244,7 +243,7 @@ def stack_gate_weights_transposed(Wf, Wi, Wc, Wo, WaT, WxT):
     """The transposes of :func:`stack_gate_weights`' ``Wa`` and ``Wx``, in one
     pass: ``WaT (n_a, 4 n_a)``, ``WxT (n_x, 4 n_a)``.
 
-    Each gate's two blocks go by :func:`~fastrnn._kernels.linalg.transpose_block`
+    Each gate's two blocks go by :func:`~fastrnn._kernels.layout.transpose_block`
     (register tiles: 4.4-5.5 -> 3.8 us at the char shape, 71-75 -> 46-53 us
     at medium, 3.0-3.4 -> 1.35 ms at large); below one tile's width (the
     notebook's n_a = 5) one loop over the four gates, along the rows of the

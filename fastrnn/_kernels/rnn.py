@@ -15,9 +15,9 @@ from numba import types
 
 from ._jit import entry_kernel, inlined_kernel
 from .activations import softmax_rows, tanh_range
-from .linalg import (add_matmul_block, caller_thread_block, column_sums, matmul, matmul_block, matmul_tn,
-                     padded_width, rows_fit, to_time_major_rows, transpose_block, transpose_into, view_as,
-                     work_array)
+from .intrinsics import view_as
+from .layout import padded_width, rows_fit, to_time_major_rows, transpose_block, transpose_into, work_array
+from .products import add_matmul_block, caller_thread_block, column_sums, matmul, matmul_block, matmul_tn
 
 
 @inlined_kernel

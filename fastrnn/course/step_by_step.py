@@ -1,8 +1,8 @@
-"""The course's plain-numpy functions, as the notebooks write them.
+"""The step-by-step notebook's functions in plain numpy, as the course writes them.
 
-The baseline that ``python -m fastrnn`` and ``bench/`` check fastrnn against
-and time it against: a Python loop over time steps, one cache tuple per step.
-Not used by fastrnn itself.
+A baseline: ``python -m fastrnn check``, the tests and ``bench/`` check
+fastrnn against it and time it against it (a Python loop over time steps,
+one cache tuple per step).  Not used by fastrnn's own functions.
 """
 import numpy as np
 

@@ -1,4 +1,12 @@
-"""The seed notebooks' test recipes (np.random.seed(1) and the same draw order)."""
+"""The step-by-step notebook's test recipes: its inputs, drawn after
+``np.random.seed(1)`` in the notebook's order.
+
+Each ``*_inputs`` function returns the arguments of one course function;
+those of a backward function take the forward function that makes the
+caches (fastrnn's or the course's), so that both implementations can be run
+on the same recipe.  :data:`RECIPES` lists them for ``python -m fastrnn
+check``; the tests use them for the notebooks' printed values.
+"""
 import numpy as np
 
 
@@ -101,3 +109,17 @@ def lstm_backward_inputs(forward):
     _, _, _, caches = forward(x, a0, parameters)
     da = np.random.randn(5, 10, 4)
     return da, caches
+
+
+#: ``(function name, inputs(module))`` for every function of the notebook;
+#: ``module`` is ``fastrnn`` or :mod:`fastrnn.course.step_by_step`.
+RECIPES = (
+    ("rnn_cell_forward", lambda module: rnn_cell_forward_inputs()),
+    ("rnn_forward", lambda module: rnn_forward_inputs()),
+    ("rnn_cell_backward", lambda module: rnn_cell_backward_inputs(module.rnn_cell_forward)),
+    ("rnn_backward", lambda module: rnn_backward_inputs(module.rnn_forward)),
+    ("lstm_cell_forward", lambda module: lstm_cell_forward_inputs()),
+    ("lstm_forward", lambda module: lstm_forward_inputs()),
+    ("lstm_cell_backward", lambda module: lstm_cell_backward_inputs(module.lstm_cell_forward)),
+    ("lstm_backward", lambda module: lstm_backward_inputs(module.lstm_forward)),
+)

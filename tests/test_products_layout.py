@@ -1,11 +1,13 @@
-"""The product and transpose helpers of the kernels against numpy, on both sides of their size switches."""
+"""The product, layout and transpose kernels against numpy, on both sides of their size switches
+(and, under FASTRNN_SIMD=0, the plain loops that replace the vector code)."""
 from fractions import Fraction
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from fastrnn._kernels import linalg
+from fastrnn._kernels import intrinsics, layout, products, tuning
+from fastrnn._kernels._jit import SIMD_ENABLED
 
 
 @pytest.mark.parametrize("r, m, n", [(7, 5, 3), (7, 3, 5), (80, 40, 40), (80, 64, 20), (80, 20, 64),
@@ -14,7 +16,7 @@ def test_matmul_tn(r, m, n):
     rng = np.random.default_rng(r * m * n)
     a, b = rng.standard_normal((r, m)), rng.standard_normal((r, n))
     out = np.full((m, n), np.nan)
-    linalg.matmul_tn(a, b, out)
+    products.matmul_tn(a, b, out)
     assert_allclose(out, a.T @ b, rtol=1e-12, atol=1e-12)
 
 
@@ -23,7 +25,7 @@ def test_matmul_tn(r, m, n):
 def test_transpose_into(shape, dtype):
     src = np.arange(np.prod(shape), dtype=dtype).reshape(shape)
     dst = np.full(shape[::-1], np.nan, dtype)
-    linalg.transpose_into(src, dst)
+    layout.transpose_into(src, dst)
     assert np.array_equal(dst, src.T)
 
 
@@ -35,7 +37,7 @@ def test_transpose_block_writes_only_its_block(block, dtype):
     i0, i1, j0, j1 = block
     src = np.random.default_rng(i1).standard_normal((50, 77)).astype(dtype)
     dst = np.full((j1 - j0 + 3, i1 - i0 + 20), np.nan, dtype)
-    linalg.transpose_block(src, i0, i1, j0, j1, dst, 2, 9)
+    layout.transpose_block(src, i0, i1, j0, j1, dst, 2, 9)
     assert np.array_equal(dst[2:2 + j1 - j0, 9:9 + i1 - i0], src[i0:i1, j0:j1].T)
     inside = np.zeros(dst.shape, bool)
     inside[2:2 + j1 - j0, 9:9 + i1 - i0] = True
@@ -46,7 +48,7 @@ def test_transpose_block_writes_only_its_block(block, dtype):
 def test_to_time_major(shape):
     src = np.arange(np.prod(shape), dtype=np.float64).reshape(shape)
     dst = np.full(shape[::-1], np.nan)
-    linalg.to_time_major(src, dst)
+    layout.to_time_major(src, dst)
     assert np.array_equal(dst, src.transpose(2, 1, 0))
 
 
@@ -61,23 +63,25 @@ def test_one_row_products_and_column_sums_add_in_order(k, n):
     """The one-row product of matmul (below ONE_ROW_BLAS_MIN) adds the terms
     in the order of the inner index, each by a fused multiply-add (the
     column tiles, up to ROW_TILE_MAX_BYTES of ``b``), bit for bit; with or
-    without a start value.  column_sums adds the rows in order."""
+    without a start value.  With FASTRNN_SIMD=0, a multiply then an add per
+    term, in the same order.  column_sums adds the rows in order."""
     rng = np.random.default_rng(k)
     a, b = rng.standard_normal((1, k)), rng.standard_normal((k, n))
+    step = fused_multiply_add if SIMD_ENABLED else (lambda x, y, z: x * y + z)
     want = np.zeros(n)
     for p in range(k):
-        want = fused_multiply_add(np.full(n, a[0, p]), b[p], want)
+        want = step(np.full(n, a[0, p]), b[p], want)
     out = np.full((1, n), np.nan)
-    linalg.matmul(a, b, out)
+    products.matmul(a, b, out)
     assert np.array_equal(out[0], want)
     start = rng.standard_normal(n + 1)
     want = start[1:]
     for p in range(k):
-        want = fused_multiply_add(np.full(n, a[0, p]), b[p], want)
-    linalg.add_matmul_block(a[0], 0, b, n, start, 1, 1, np.empty(n), n % 2 == 0)
+        want = step(np.full(n, a[0, p]), b[p], want)
+    products.add_matmul_block(a[0], 0, b, n, start, 1, 1, np.empty(n), n % 2 == 0)
     assert np.array_equal(start[1:], want)
     sums = np.full(n, np.nan)
-    linalg.column_sums(b, sums)
+    products.column_sums(b, sums)
     want = np.zeros(n)
     for row in b:
         want = want + row
@@ -91,18 +95,18 @@ def test_one_row_products_past_the_tiles_add_in_order(k, n):
     row, four rows of ``b`` a pass, a multiply then an add per term in the
     order of the inner index: the same rounding as a plain sequential sum.
     add_matmul_block adds the product (from scratch) to the block."""
-    assert k * n * 8 > (linalg.WIDE_ROW_TILE_MAX_BYTES if n >= k else linalg.ROW_TILE_MAX_BYTES)
+    assert k * n * 8 > (tuning.WIDE_ROW_TILE_MAX_BYTES if n >= k else tuning.ROW_TILE_MAX_BYTES)
     rng = np.random.default_rng(k)
     a, b = rng.standard_normal((1, k)), rng.standard_normal((k, n))
     want = np.zeros((1, n))
     for p in range(k):
         want = want + a[:, p:p + 1] * b[p]
     out = np.full((1, n), np.nan)
-    linalg.matmul(a, b, out)
+    products.matmul(a, b, out)
     assert np.array_equal(out, want)
     start = rng.standard_normal(n)
     total = start + want[0]
-    linalg.add_matmul_block(a[0], 0, b, n, start, 0, 1, np.empty(n), False)
+    products.add_matmul_block(a[0], 0, b, n, start, 0, 1, np.empty(n), False)
     assert np.array_equal(start, total)
 
 
@@ -117,14 +121,14 @@ def test_one_row_tiles_every_width(dtype, n):
     a, b = rng.standard_normal(k + 2).astype(dtype), rng.standard_normal((k, n)).astype(dtype)
     buf = rng.standard_normal(n + 9).astype(dtype)
     before = buf.copy()
-    linalg.matmul_block(a, 2, b, buf, 4, 1)
+    products.matmul_block(a, 2, b, buf, 4, 1)
     tol = dict(rtol=1e-12, atol=1e-12) if dtype == np.float64 else dict(rtol=1e-5, atol=1e-5)
     product = buf[4:4 + n].copy()
     assert_allclose(product, a[2:].astype(np.float64) @ b.astype(np.float64), **tol)
     assert np.array_equal(buf[:4], before[:4]) and np.array_equal(buf[4 + n:], before[4 + n:])
     for reverse in (False, True):  # tiles taken from the first or the last: the same sums
         buf[:] = before
-        linalg.add_matmul_block(a, 2, b, n, buf, 4, 1, np.empty(n, dtype), reverse)
+        products.add_matmul_block(a, 2, b, n, buf, 4, 1, np.empty(n, dtype), reverse)
         want = before[4:4 + n].astype(np.float64) + a[2:].astype(np.float64) @ b.astype(np.float64)
         assert_allclose(buf[4:4 + n], want, **tol)
         assert np.array_equal(buf[:4], before[:4]) and np.array_equal(buf[4 + n:], before[4 + n:])
@@ -137,8 +141,8 @@ def test_products_with_the_first_columns_of_a_padded_matrix(dtype, rows, k, n):
     columns of a ``b`` whose rows are padded to padded_width (the RNN's
     recurrent weights): the padding (NaN here) is never read, and the sums
     are those of the unpadded ``b``."""
-    width = linalg.padded_width(n, np.dtype(dtype).itemsize)
-    assert width > n and width * np.dtype(dtype).itemsize % linalg.ROW_ALIGN == 0 and width - n < 8
+    width = layout.padded_width(n, np.dtype(dtype).itemsize)
+    assert width > n and width * np.dtype(dtype).itemsize % tuning.ROW_ALIGN == 0 and width - n < 8
     rng = np.random.default_rng(n)
     a = rng.standard_normal(2 + rows * k).astype(dtype)
     b = rng.standard_normal((k, n)).astype(dtype)
@@ -147,12 +151,12 @@ def test_products_with_the_first_columns_of_a_padded_matrix(dtype, rows, k, n):
     out = rng.standard_normal(4 + rows * n + 3).astype(dtype)
     before = out.copy()
     want = out.copy()
-    linalg.add_matmul_block(a, 2, b, n, want, 4, rows, np.empty(n, dtype), False)
-    linalg.add_matmul_block(a, 2, padded, n, out, 4, rows, np.empty(n, dtype), True)
+    products.add_matmul_block(a, 2, b, n, want, 4, rows, np.empty(n, dtype), False)
+    products.add_matmul_block(a, 2, padded, n, out, 4, rows, np.empty(n, dtype), True)
     assert np.array_equal(out, want)
     if rows > 1:
         out[:] = before
-        linalg.caller_thread_block(a, 2, padded, n, out, 4, rows, True)
+        products.caller_thread_block(a, 2, padded, n, out, 4, rows, True)
         assert np.array_equal(out, want)
     assert np.array_equal(out[:4], before[:4]) and np.array_equal(out[4 + rows * n:], before[4 + rows * n:])
 
@@ -163,7 +167,7 @@ def test_matmul(m, k, n):
     rng = np.random.default_rng(m * k * n)
     a, b = rng.standard_normal((m, k)), rng.standard_normal((k, n))
     out = np.full((m, n), np.nan)
-    linalg.matmul(a, b, out)
+    products.matmul(a, b, out)
     assert_allclose(out, a @ b, rtol=1e-12, atol=1e-12)
 
 
@@ -203,7 +207,7 @@ def test_gemm_on_offset_blocks(dtype):
                 want = opA.astype(np.float64) @ opB.astype(np.float64)
                 if accumulate:
                     want = want + view(before, 7, (rows, cols), ldc)
-                linalg.gemm(a_buf, 3, lda, trans_a, b_buf, 5, ldb, trans_b, c_buf, 7, ldc,
+                products.gemm(a_buf, 3, lda, trans_a, b_buf, 5, ldb, trans_b, c_buf, 7, ldc,
                             rows, cols, inner, accumulate)
                 got = view(c_buf, 7, (rows, cols), ldc)
                 assert_allclose(got, want, **tol, err_msg=f"{trans_a} {trans_b} {accumulate}")
@@ -222,13 +226,13 @@ def test_products_on_blocks_of_flat_buffers(rows, k, n):
     out = rng.standard_normal(4 + rows * n + 3)
     block = a[2:2 + rows * k].reshape(rows, k)
     product = np.empty((rows, n))
-    linalg.matmul(block.copy(), b, product)  # the same products as the kernels' matmul
+    products.matmul(block.copy(), b, product)  # the same products as the kernels' matmul
     before = out.copy()
-    linalg.matmul_block(a, 2, b, out, 4, rows)
+    products.matmul_block(a, 2, b, out, 4, rows)
     assert np.array_equal(out[4:4 + rows * n].reshape(rows, n), product)
     assert np.array_equal(out[:4], before[:4]) and np.array_equal(out[4 + rows * n:], before[4 + rows * n:])
     out[:] = before
-    linalg.add_matmul_block(a, 2, b, n, out, 4, rows, np.empty(n), False)
+    products.add_matmul_block(a, 2, b, n, out, 4, rows, np.empty(n), False)
     assert_allclose(out[4:4 + rows * n].reshape(rows, n), before[4:4 + rows * n].reshape(rows, n) + product,
                     rtol=1e-14, atol=1e-14)
     assert np.array_equal(out[:4], before[:4]) and np.array_equal(out[4 + rows * n:], before[4 + rows * n:])
@@ -239,7 +243,7 @@ def test_view_as_shares_memory_with_any_shape_of_the_same_size():
 
     @njit
     def views(a):
-        return linalg.view_as(a, a.size), linalg.view_as(a, (a.shape[0] * a.shape[1], a.shape[2]))
+        return intrinsics.view_as(a, a.size), intrinsics.view_as(a, (a.shape[0] * a.shape[1], a.shape[2]))
 
     a = np.arange(24.0).reshape(2, 3, 4)
     flat, rows = views(a)

@@ -1,11 +1,11 @@
 """The course's "Dinosaurus Island" code in plain numpy: ``utils.py`` and the graded functions.
 
-The baseline that the tests, ``bench/`` and ``python -m fastrnn train`` check
-:mod:`fastrnn.charmodel` against and time it against.  Written as the 2021
+A baseline: the tests, ``bench/`` and ``python -m fastrnn train`` check
+:mod:`fastrnn.charmodel` against it and time it against it.  Written as the 2021
 course writes it (``clip`` works on a copy, ``model`` takes the list of
 names and returns ``(parameters, last_dino_name)``); ``model`` gains only a
 ``printing`` switch so that it can be timed without printing.
-Not used by fastrnn itself.
+Not used by fastrnn's own functions.
 """
 import copy
 

@@ -1,51 +1,32 @@
-"""Dinosaurus Island, compiled: the course's character-level RNN as a drop-in.
+"""Dinosaurus Island, compiled: the course's character-level RNN.
 
-Replaces the course's ``utils.py`` and the notebook's graded functions with
-the same names, arguments and results (the 2021 course's versions)::
-
-    from fastrnn.charmodel import *     # instead of: from utils import *
-
-``optimize`` runs forward, loss, backpropagation through time, clipping and
-the SGD update in one compiled call; ``model`` runs up to 2000 iterations per
-compiled call (:mod:`fastrnn._kernels.charmodel`) and keeps only printing and
-sampling in Python.  Numbers match the course's to rounding: the published
-run's losses and names at iterations 0 .. 12000 are reproduced exactly
-(``tests/test_charmodel.py``).
+The notebook's graded functions and the RNN part of the course's
+``utils.py``, with the same names, arguments and results (the 2021 course's
+versions); :mod:`fastrnn.charmodel` exports them.  ``optimize`` runs forward,
+loss, backpropagation through time, clipping and the SGD update in one
+compiled call; :class:`CharTrainer` runs many iterations per compiled call
+(:mod:`fastrnn._kernels.charmodel`).
 
 Semantics kept from the course, on purpose:
 
 - ``initialize_parameters`` seeds numpy's global generator with 1;
-  ``model`` seeds it with 0 to shuffle the names; ``sample`` leaves it as the
-  course's ``np.random.seed(seed + counter)`` calls do.
+  ``sample`` leaves it as the course's ``np.random.seed(seed + counter)``
+  calls do.
 - ``optimize`` and ``update_parameters`` change ``parameters``' arrays in place.
 - ``clip`` works on a copy (the 2021 course; the older course clipped in
   place): the caller's gradients are never changed.
-
-Extensions: ``model`` also takes a path to a text file of names (one per
-line); ``load_names()`` reads the bundled 1536 dinosaur names and
-``vocabulary(names)`` builds the course's ``char_to_ix``/``ix_to_char``.
 """
 import copy
-import os
-import time
-from collections import namedtuple
-from importlib import resources
 from operator import itemgetter
 
 import numpy as np
 
-from ._kernels import charmodel as _kernels
-from ._validate import NOT_AS_GIVEN, Dims, read_parameters
-
-__all__ = [
-    "softmax", "smooth", "get_initial_loss", "get_sample", "print_sample",
-    "initialize_parameters", "rnn_step_forward", "rnn_step_backward", "update_parameters",
-    "rnn_forward", "rnn_backward", "clip", "sample", "optimize", "model",
-    "load_names", "vocabulary", "CharTrainer",
-]
-
-#: The course's vocabulary: newline, then a-z (``char_to_ix["\\n"] == 0``).
-COURSE_CHARS = "\n" + "abcdefghijklmnopqrstuvwxyz"
+from .._kernels import charmodel as _kernels
+from .._kernels._jit import load_blas
+from .._validate import NOT_AS_GIVEN, Dims, read_parameters
+from .data import encode_examples
+from .loop import draw_sample, run_model
+from .utils import get_initial_loss, softmax
 
 #: Keys and shapes of the char model's parameters.
 PARAMETERS = {"Wax": ("n_a", "n_x"), "Waa": ("n_a", "n_a"), "Wya": ("n_y", "n_a"),
@@ -53,41 +34,10 @@ PARAMETERS = {"Wax": ("n_a", "n_x"), "Waa": ("n_a", "n_a"), "Wya": ("n_y", "n_a"
 #: ``parameters`` -> tuple of its arrays Wax, Waa, Wya, b, by (KeyError if one is missing).
 PARAMETER_ITEMS = itemgetter(*PARAMETERS)
 GRADIENT_KEYS = ("dWaa", "dWax", "dWya", "db", "dby")  # the order of the course's clip result
-#: The course's ``sample`` stops after this many characters (then adds a newline).
-MAX_SAMPLE_LENGTH = 50
-PRINT_EVERY = 2000
 _F64 = np.dtype(np.float64)
 
 
-# --- the course's utils.py -------------------------------------------------
-
-def softmax(x):
-    """``exp(x - max(x)) / sum`` over axis 0 (the course's utils.softmax)."""
-    x = np.asarray(x)
-    e_x = np.exp(x - np.max(x))
-    return e_x / e_x.sum(axis=0)
-
-
-def smooth(loss, cur_loss):
-    """Exponential smoothing of the loss: ``loss * 0.999 + cur_loss * 0.001``."""
-    return loss * 0.999 + cur_loss * 0.001
-
-
-def get_initial_loss(vocab_size, seq_length):
-    """Loss of a uniform guess over ``seq_length`` characters: ``-log(1/vocab_size) * seq_length``."""
-    return -np.log(1.0 / vocab_size) * seq_length
-
-
-def get_sample(sample_ix, ix_to_char):
-    """The sampled characters as a string, first letter capitalised."""
-    txt = "".join(ix_to_char[ix] for ix in sample_ix)
-    return txt[0].upper() + txt[1:]
-
-
-def print_sample(sample_ix, ix_to_char):
-    """Print :func:`get_sample` without a line end (the older course's helper)."""
-    print(get_sample(sample_ix, ix_to_char), end="")
-
+# --- the RNN part of the course's utils.py ----------------------------------
 
 def initialize_parameters(n_a, n_x, n_y):
     """Seed numpy's global generator with 1, then draw ``Wax, Waa, Wya`` (times 0.01) in that order.
@@ -189,6 +139,7 @@ class _Working:
     """
 
     def __init__(self, parameters, inplace=False):
+        load_blas()  # before the first kernel runs
         plain = _plain_parameters(parameters)
         if plain is not None:
             self.arrays, (self.n_a, self.n_x, self.n_y) = plain
@@ -366,27 +317,8 @@ def sample(parameters, char_to_ix, seed):
     if w.n_x != w.n_y:
         raise ValueError(f"sample feeds outputs back as inputs: n_x = {w.n_x} must equal n_y = {w.n_y}")
     Wax, Waa, Wya, b, by = w.args
-    return _draw_sample(lambda s, m, out: _kernels.sample(Wax, Waa, Wya, b, by, char_to_ix["\n"], s, m, out),
-                        char_to_ix, seed)
-
-
-def _draw_sample(run_kernel, char_to_ix, seed):
-    """Shared by the RNN and LSTM samplers: check ``seed``, run
-    ``run_kernel(seed, max_length, out)``, leave numpy's generator as the course does."""
-    if "\n" not in char_to_ix:
-        raise KeyError("char_to_ix has no entry for the newline character '\\n'")
-    last_seed = seed + 2 * (MAX_SAMPLE_LENGTH - 1) if isinstance(seed, (int, np.integer)) else None
-    if last_seed is None or seed < 0 or last_seed >= 2 ** 32:
-        raise ValueError(f"seed must be an integer in 0 .. 2**32 - {2 * MAX_SAMPLE_LENGTH - 1} "
-                         f"(the course reseeds numpy with seed + 2k), got {seed!r}")
-    out = np.empty(MAX_SAMPLE_LENGTH + 1, np.int64)
-    count = run_kernel(int(seed), MAX_SAMPLE_LENGTH, out)
-    if count < 0:
-        raise ValueError("probabilities are not finite: the parameters hold nan or inf (training diverged?)")
-    draws = min(count, MAX_SAMPLE_LENGTH)
-    np.random.seed(int(seed) + 2 * (draws - 1))  # leave numpy's generator as the course does
-    np.random.random_sample()
-    return [int(i) for i in out[:count]]
+    return draw_sample(lambda s, m, out: _kernels.sample(Wax, Waa, Wya, b, by, char_to_ix["\n"], s, m, out),
+                       char_to_ix, seed)
 
 
 def _run_optimize(seqs, a0, arrays, learning_rate):
@@ -442,56 +374,7 @@ def optimize(X, Y, a_prev, parameters, learning_rate=0.01):
     return np.float64(loss), g, a_last
 
 
-# --- training --------------------------------------------------------------
-
-def load_names():
-    """The course's 1536 dinosaur names (bundled ``dinos.txt``), lowercased as the course reads them.
-
-    The course's ``data.split("\\n")`` after ``data = open("dinos.txt").read().lower()``.
-    """
-    return resources.files("fastrnn").joinpath("data/dinos.txt").read_text(encoding="utf-8").lower().split("\n")
-
-
-def vocabulary(names):
-    """``char_to_ix, ix_to_char`` as the course builds them: sorted characters, newline first."""
-    chars = sorted(set("\n".join(names).lower()) | {"\n"})
-    return {ch: i for i, ch in enumerate(chars)}, {i: ch for i, ch in enumerate(chars)}
-
-
-def vocabulary_of(chars):
-    """``char_to_ix, ix_to_char`` for the characters of ``chars`` in that order."""
-    return {ch: i for i, ch in enumerate(chars)}, dict(enumerate(chars))
-
-
-def read_names(data_x):
-    """The examples of ``data_x``: a list of names, or a path to a text file of one name per line."""
-    if isinstance(data_x, (str, os.PathLike)) and (isinstance(data_x, os.PathLike) or "\n" not in data_x):
-        with open(data_x, encoding="utf-8") as f:
-            data_x = f.read().lower().split("\n")
-    elif isinstance(data_x, str):
-        data_x = data_x.split("\n")
-    return list(data_x)
-
-
-def encode_examples(examples, char_to_ix, vocab_size):
-    """``codes`` (all characters' indices, int64), ``starts`` (where each example
-    begins, plus the end) and the newline's index."""
-    if not examples:
-        raise ValueError("no training examples: the data is empty")
-    if "\n" not in char_to_ix:
-        raise KeyError("char_to_ix has no entry for the newline character '\\n'")
-    codes, starts = [], [0]
-    for name in examples:
-        for c in name:
-            if c not in char_to_ix:
-                raise KeyError(f"character {c!r} of example {name!r} is not in char_to_ix")
-            codes.append(char_to_ix[c])
-        starts.append(len(codes))
-    codes = np.array(codes, np.int64)
-    if max(codes.max(initial=0), char_to_ix["\n"]) >= vocab_size or codes.min(initial=0) < 0:
-        raise ValueError(f"char_to_ix maps characters outside the model's vocabulary 0..{vocab_size - 1}")
-    return codes, np.array(starts, np.int64), char_to_ix["\n"]
-
+# --- training ------------------------------------------------------------
 
 class CharTrainer:
     """The course's ``model`` loop as resumable, compiled chunks of iterations.
@@ -550,55 +433,6 @@ def model(data_x, ix_to_char, char_to_ix, num_iterations=35000, n_a=50, dino_nam
                      data_x, ix_to_char, char_to_ix, num_iterations, dino_names, vocab_size, verbose)
 
 
-def run_model(initialize, trainer_class, sample_names, data_x, ix_to_char, char_to_ix, num_iterations,
-              dino_names, vocab_size, verbose):
-    """The course's ``model`` loop for any cell: ``initialize()`` draws the
-    parameters, then the names are shuffled under ``np.random.seed(0)`` and
-    ``trainer_class`` (see :class:`CharTrainer`) runs the iterations."""
-    if isinstance(num_iterations, bool) or not isinstance(num_iterations, (int, np.integer)) or num_iterations < 0:
-        raise ValueError(f"num_iterations must be a non-negative integer, got {num_iterations!r}")
-    examples = [x.strip() for x in read_names(data_x)]
-    parameters = initialize()
-    np.random.seed(0)
-    np.random.shuffle(examples)
-    trainer = trainer_class(examples, char_to_ix, parameters, get_initial_loss(vocab_size, dino_names))
-    n = len(examples)
-    events = set(range(0, num_iterations, PRINT_EVERY))
-    if verbose:
-        events |= {j for j in (0, n - 1, n) if j < num_iterations}
-    last_dino_name = "abc"
-    for j in sorted(events):
-        trainer.run(j + 1 - trainer.iteration)
-        if verbose and j in (0, n - 1, n):
-            _print_verbose(j, examples, char_to_ix)
-        if j % PRINT_EVERY == 0:
-            print("Iteration: %d, Loss: %f" % (j, trainer.loss) + "\n")
-            seed = 0
-            for _ in range(dino_names):
-                last_dino_name = get_sample(sample_names(trainer.parameters, char_to_ix, seed), ix_to_char)
-                print(last_dino_name.replace("\n", ""))
-                seed += 1
-            print("\n")
-    trainer.run(num_iterations - trainer.iteration)
-    return trainer.parameters, last_dino_name
-
-
-def _print_verbose(j, examples, char_to_ix):
-    """The course's ``verbose`` lines for iteration ``j``."""
-    idx = j % len(examples)
-    print("j = ", j, "idx = ", idx)
-    if j == 0:
-        single_example = examples[idx]
-        single_example_chars = [c for c in single_example]
-        single_example_ix = [char_to_ix[c] for c in single_example_chars]
-        X = [None] + single_example_ix
-        Y = X[1:] + [char_to_ix["\n"]]
-        print("single_example =", single_example)
-        print("single_example_chars", single_example_chars)
-        print("single_example_ix", single_example_ix)
-        print(" X = ", X, "\n", "Y =       ", Y, "\n")
-
-
 def make_trainer(examples, char_to_ix, n_a=50, seed=0, parameters=None):
     """A :class:`CharTrainer` set up as the course's ``model`` for ``seed = 0``.
 
@@ -617,59 +451,3 @@ def make_trainer(examples, char_to_ix, n_a=50, seed=0, parameters=None):
     np.random.seed(seed)
     np.random.shuffle(examples)
     return CharTrainer(examples, char_to_ix, parameters, get_initial_loss(vocab_size, 7))
-
-
-def compare_speed(examples, char_to_ix, iterations=300):
-    """Seconds per training iteration, ``(fastrnn, the course's numpy code)``, measured now.
-
-    Both run the course's loop (``optimize`` on examples in order, state
-    carried) for ``iterations`` steps from the course's initial weights.
-    """
-    from . import numpy_charmodel as course
-
-    n_x = len(char_to_ix)
-    newline = char_to_ix["\n"]
-    trainer = CharTrainer(examples, char_to_ix, initialize_parameters(50, n_x, n_x), 0.0)
-    trainer.run(1)
-    t0 = time.perf_counter()
-    trainer.run(iterations)
-    fast = (time.perf_counter() - t0) / iterations
-    parameters = course.initialize_parameters(50, n_x, n_x)
-    a_prev = np.zeros((50, 1))
-    t0 = time.perf_counter()
-    for j in range(iterations):
-        X = [None] + [char_to_ix[c] for c in examples[j % len(examples)]]
-        _, _, a_prev = course.optimize(X, X[1:] + [newline], a_prev, parameters)
-    slow = (time.perf_counter() - t0) / iterations
-    return fast, slow
-
-
-#: What :func:`load_parameters` returns.
-Saved = namedtuple("Saved", "cell parameters chars")
-
-
-def save_parameters(path, cell, parameters, chars):
-    """Save a char model's ``parameters`` with its ``cell`` ("rnn"/"lstm") and vocabulary ``chars``."""
-    np.savez(path, __cell__=np.array(cell), __chars__=np.array(chars),
-             **{k: np.asarray(v) for k, v in parameters.items()})
-
-
-def load_parameters(path):
-    """Read what :func:`save_parameters` wrote; returns ``Saved(cell, parameters, chars)``.
-
-    Raises ValueError for a file that is not such a save.
-    """
-    from . import charmodel_lstm
-
-    try:
-        with np.load(path, allow_pickle=False) as f:
-            cell, chars = str(f["__cell__"]), str(f["__chars__"])
-            parameters = {k: f[k] for k in f.files if not k.startswith("__")}
-    except (OSError, ValueError, KeyError) as exc:
-        raise ValueError(f"cannot load char model parameters from {path}: {exc}") from None
-    keys = {"rnn": PARAMETERS, "lstm": charmodel_lstm.PARAMETERS}.get(cell)
-    if keys is None or set(keys) - set(parameters):
-        raise ValueError(f"{path} is not a fastrnn char model save (cell {cell!r}, keys {sorted(parameters)})")
-    if "\n" not in chars:
-        raise ValueError(f"{path}: the saved vocabulary has no newline")
-    return Saved(cell, parameters, chars)
