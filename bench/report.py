@@ -1,4 +1,4 @@
-"""Turn a pytest-benchmark JSON into the README's speed tables (ratios from one run).
+"""Turn a pytest-benchmark JSON into the speed tables of docs/performance.md (ratios from one run).
 
     python bench/report.py bench/results.json
 
@@ -61,8 +61,11 @@ def main(path):
 
 
 def versions(data):
+    libraries = data["machine_info"].get("versions", {})
+    text = ", ".join(f"{name} {version}" for name, version in libraries.items())
     threads = {b["extra_info"].get("threads") for b in data["benchmarks"]} - {None}
-    return f"torch threads {', '.join(map(str, sorted(threads)))}" if threads else "no torch rows"
+    text += "; " + (f"torch threads {', '.join(map(str, sorted(threads)))}" if threads else "no torch rows")
+    return text
 
 
 def fmt(seconds):

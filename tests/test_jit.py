@@ -117,3 +117,20 @@ def test_one_variant_kernel_compiles_once_for_constant_arguments():
 
     assert caller(1) == 2 * (2 + 1 + 1)
     assert len(one.signatures) == 1 and len(plain.signatures) > 1
+
+
+def test_the_vector_code_switch_is_part_of_the_cache_digest():
+    """Kernels compiled with FASTRNN_SIMD=0 never load with the vector code on, and back."""
+    import os
+    import subprocess
+    import sys
+
+    probe = "from fastrnn._kernels import _jit; print(_jit.SIMD_ENABLED, _jit.SOURCES_DIGEST)"
+    seen = {}
+    for value in ("1", "0", "off"):
+        env = dict(os.environ, FASTRNN_SIMD=value)
+        out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+        enabled, digest = out.stdout.split()
+        seen[value] = (enabled, digest)
+    assert seen["1"][0] == "True" and seen["0"][0] == seen["off"][0] == "False"
+    assert seen["0"][1] == seen["off"][1] != seen["1"][1]

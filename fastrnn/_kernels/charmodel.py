@@ -14,10 +14,9 @@ Weights are in the course layout, biases flattened to ``(n,)``; no
 transposed copies.  The forward products are row dot products
 (:func:`dot_rows`).  The backward ones, a row times ``Wya`` and ``Waa``, go
 by column tiles in registers (:func:`~fastrnn._kernels.products.row_times`)
-while ``Waa`` fits in ROW_TILE_MAX_BYTES (n_a <= 64: the backward pass
-0.76-0.84x at n_a = 50, the model 0.92-0.96x), else by rows times scalars
-(:func:`add_vector_matrix`: the tiles were 1.02x at n_a = 100, out of the
-L1 cache).  The reverse loop keeps only the per-step gradients ``dy<t>``
+while ``Waa`` fits in ROW_TILE_MAX_BYTES (n_a <= 64 in float64), else by
+rows times scalars (:func:`add_vector_matrix`: out of the L1 cache the tiles
+lose their advantage).  The reverse loop keeps only the per-step gradients ``dy<t>``
 and ``daraw<t>``; the weight gradients are summed afterwards over the
 steps in the course's (reverse) order, four steps a pass, and clipped and
 applied in the last pass (:func:`weight_gradients`): every weight is read
@@ -54,8 +53,7 @@ def workspace(n_a, n_y, T_max):
 def dot_rows(M, v, out):
     """``out = M @ v``: ``out[i] = M[i] . v`` for ``M (r, n)``, ``v (n,)``, ``out (r,)``.
 
-    Four rows at a time (each load of ``v`` serves four sums: 20% faster at
-    100 x 100).  The only kernel that lets LLVM reassociate its sums, so that
+    Four rows at a time (each load of ``v`` serves four sums).  The only kernel that lets LLVM reassociate its sums, so that
     the dot products vectorise; they differ from sequential sums by rounding.
     """
     r, n = M.shape

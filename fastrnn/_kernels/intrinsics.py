@@ -51,7 +51,7 @@ def scalar_address(typingctx, like, value):
 def view_as(typingctx, arr, shape):
     """C-contiguous ``arr`` seen with ``shape`` (an int or a tuple of ints with
     the product ``arr.size``: not checked).  ``arr.reshape`` does the same
-    through a call into numba's helper library, about 15 ns each."""
+    through a call into numba's helper library."""
     if not isinstance(arr, types.Array) or arr.layout != "C":
         return None
     if isinstance(shape, types.Integer):

@@ -25,10 +25,9 @@ def to_time_major_rows(src, dst, lo, hi):
     """:func:`to_time_major` for the batch rows ``lo:hi`` (``i`` in ``lo:hi``) only.
 
     For each ``i``, eight rows ``src[k:k+8, i]`` are read side by side and
-    written as eight adjacent values of each ``dst[t, i]``: against tiles of
-    16 x 16, 333 -> 224 us for ``da`` at the medium shape, 3.9 -> 2.4 ms at
-    the large one, 0.38 -> 0.22 us at the char shape.  Fewer than eight rows
-    (the notebooks' n = 3 or 5) take the plain loop.
+    written as eight adjacent values of each ``dst[t, i]`` (faster than
+    square tiles at every benchmark shape).  Fewer than eight rows (the
+    notebooks' n = 3 or 5) take the plain loop.
     """
     n, m, T = src.shape
     if n < 8:

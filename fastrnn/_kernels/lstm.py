@@ -244,10 +244,9 @@ def stack_gate_weights_transposed(Wf, Wi, Wc, Wo, WaT, WxT):
     pass: ``WaT (n_a, 4 n_a)``, ``WxT (n_x, 4 n_a)``.
 
     Each gate's two blocks go by :func:`~fastrnn._kernels.layout.transpose_block`
-    (register tiles: 4.4-5.5 -> 3.8 us at the char shape, 71-75 -> 46-53 us
-    at medium, 3.0-3.4 -> 1.35 ms at large); below one tile's width (the
-    notebook's n_a = 5) one loop over the four gates, along the rows of the
-    outputs (eight calls of transpose_block took 3x longer there).
+    (register tiles); below one tile's width (the notebook's n_a = 5) one
+    loop over the four gates, along the rows of the outputs (eight calls of
+    transpose_block cost more than the copy there).
     """
     n_a = Wf.shape[0]
     n_x = Wf.shape[1] - n_a

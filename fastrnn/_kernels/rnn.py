@@ -158,7 +158,7 @@ def forward_from_course(x, a0, Wax, Waa, ba, Wya, by, x_seq, a_hist, y_out, lo, 
         for j in range(n_a):
             a_first[i, j] = a0[j, i]
     # One allocation for the three; WaaT first and its rows padded (the step
-    # products walk it by column tiles: padded_width; char RNN forward 0.95x).
+    # products walk it by column tiles: see layout.padded_width).
     width = padded_width(n_a, x_seq.itemsize)
     weights = np.empty(n_a * (width + n_x + n_y), x_seq.dtype)
     WaaT = view_as(weights[:n_a * width], (n_a, width))
