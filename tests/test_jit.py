@@ -1,47 +1,28 @@
 """How kernels compile: the guard against numba's stale disk caches, one-variant kernels,
 and the loading of SciPy's BLAS."""
-from fastrnn._kernels import _jit
+from fastrnn._kernels import _cache, _jit
 
 
-class FakeCache:
-    def __init__(self, path):
-        self.cache_path = str(path)
-        self.flushed = 0
-
-    def flush(self):
-        self.flushed += 1
-
-
-def test_flushes_every_kernel_once_when_the_sources_changed(tmp_path, monkeypatch):
-    monkeypatch.setattr(_jit, "_stale_dirs", {})
-    (tmp_path / _jit.STAMP_NAME).write_text("old-digest\n")
-    first, second = FakeCache(tmp_path), FakeCache(tmp_path)
-    assert _jit.flush_if_stale(first, "new-digest")
-    assert _jit.flush_if_stale(second, "new-digest")  # same process, same verdict
-    assert (first.flushed, second.flushed) == (1, 1)
-    assert (tmp_path / _jit.STAMP_NAME).read_text().strip() == "new-digest"
-
-
-def test_a_stale_stamp_removes_the_cache_files_of_every_kernel_module(tmp_path, monkeypatch):
+def test_a_stale_stamp_removes_the_cache_files_of_every_kernel_module(tmp_path):
     """Also of kernels no dispatcher exists for yet in this process (entry
     kernels compile on first use; a process may import only some modules)."""
-    monkeypatch.setattr(_jit, "_stale_dirs", {})
-    (tmp_path / _jit.STAMP_NAME).write_text("old-digest\n")
+    (tmp_path / _cache.STAMP_NAME).write_text("old-digest\n")
     ours = ["rnn.rnn_forward_entry-88.py311.nbi", "rnn.rnn_forward_entry-88.py311.1.nbc",
             "activations.tanh_range-120.py311.nbi"]
     theirs = ["mymodule.f-3.py311.nbi", "notes.txt"]
     for name in ours + theirs:
         (tmp_path / name).write_text("x")
-    assert _jit.flush_if_stale(FakeCache(tmp_path), "new-digest")
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(theirs + [_jit.STAMP_NAME])
-    assert {"rnn", "activations", "lstm", "charmodel"} <= _jit.KERNEL_MODULES
+    assert _cache.refresh_stamp(str(tmp_path), "new-digest")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(theirs + [_cache.STAMP_NAME])
+    assert (tmp_path / _cache.STAMP_NAME).read_text().strip() == "new-digest"
+    assert {"rnn", "activations", "lstm", "charmodel"} <= _cache.KERNEL_MODULES
 
 
 def test_importing_the_kernels_package_imports_every_kernel_module():
     import subprocess
     import sys
 
-    modules = sorted(m for m in _jit.KERNEL_MODULES if not m.startswith("_"))
+    modules = sorted(m for m in _cache.KERNEL_MODULES if not m.startswith("_"))
     probe = ("import sys, fastrnn._kernels; "
              f"print(all('fastrnn._kernels.' + m in sys.modules for m in {modules!r}))")
     assert len(modules) >= 6
@@ -49,23 +30,41 @@ def test_importing_the_kernels_package_imports_every_kernel_module():
                           check=True).stdout.strip() == "True"
 
 
-def test_keeps_a_cache_whose_stamp_matches(tmp_path, monkeypatch):
-    monkeypatch.setattr(_jit, "_stale_dirs", {})
-    (tmp_path / _jit.STAMP_NAME).write_text("same\n")
-    cache = FakeCache(tmp_path)
-    assert not _jit.flush_if_stale(cache, "same")
-    assert cache.flushed == 0
+def test_keeps_a_cache_whose_stamp_matches(tmp_path):
+    (tmp_path / _cache.STAMP_NAME).write_text("same\n")
+    (tmp_path / "rnn.f-1.py311.nbi").write_text("x")
+    assert not _cache.refresh_stamp(str(tmp_path), "same")
+    assert (tmp_path / "rnn.f-1.py311.nbi").exists()
 
 
-def test_no_cache_object_is_left_alone():
-    assert not _jit.flush_if_stale(None)
+def test_a_writable_cache_is_read_and_written_and_made_current(tmp_path):
+    chosen = _cache.choose_places(str(tmp_path / "primary"), [str(tmp_path / "fallback")], "digest")
+    assert chosen.read == [str(tmp_path / "primary")] and chosen.write == chosen.read[0] and chosen.note is None
+    assert _cache.stamp_matches(chosen.write, "digest")
+
+
+def test_a_read_only_cache_is_read_while_current_and_kernels_it_lacks_go_elsewhere(tmp_path):
+    primary, fallback = tmp_path / "primary", tmp_path / "fallback"
+    primary.mkdir()
+    (primary / _cache.STAMP_NAME).write_text("digest\n")
+    primary.chmod(0o555)
+    try:
+        if _cache.writable(str(primary)):  # root ignores the mode bits
+            return
+        chosen = _cache.choose_places(str(primary), [str(fallback)], "digest")
+        assert chosen.read == [str(primary), str(fallback)] and chosen.write == str(fallback)
+        assert "cannot be written" in chosen.note
+        stale = _cache.choose_places(str(primary), [str(fallback)], "other-digest")
+        assert stale.read == [str(fallback)]  # a stale read-only cache is never read
+    finally:
+        primary.chmod(0o755)
 
 
 def test_real_kernels_have_a_stamped_cache_directory():
     from fastrnn._kernels import rnn
 
     path = rnn.rnn_forward._cache.cache_path
-    assert open(f"{path}/{_jit.STAMP_NAME}").read().strip() == _jit.SOURCES_DIGEST
+    assert open(f"{path}/{_cache.STAMP_NAME}").read().strip() == _jit.SOURCES_DIGEST
 
 
 #: Records OPENBLAS_THREAD_TIMEOUT as it is when SciPy's BLAS loads, and after a first call.

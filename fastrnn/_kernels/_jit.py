@@ -1,16 +1,14 @@
 """How kernels compile: the decorators every kernel uses (:func:`kernel` and its
 variants, :func:`entry_kernel` for the API's entry points), the guard against
 stale disk caches, the vector-code switch and the loading of SciPy's BLAS."""
-import hashlib
 import os
 import sys
 import threading
-import warnings
-from pathlib import Path
 
 import numpy as np
 from numba import from_dtype, njit, types
 
+from . import _cache
 from .tuning import OPENBLAS_THREAD_TIMEOUT
 
 #: False when ``FASTRNN_SIMD`` is ``0`` (or ``off``, ``false``, ``no``) at
@@ -27,93 +25,24 @@ _OPTIONS = dict(
     fastmath=False,
 )
 
-#: Digest of every kernel source file and of the vector-code switch.  numba's
-#: disk cache checks only the stamp of the file that defines a function, not
-#: of the functions it calls from other files: after an edit of
-#: ``activations.py`` a cached ``rnn_forward`` would go on running the old
-#: ``tanh_range``.  A stamp file beside the cache holds this digest; when it
-#: differs, the cache files of every kernel module are deleted once, loaded
-#: or not (an entry kernel compiles only on first use, and a process may
-#: import only some modules: flushing just the dispatchers that exist would
-#: leave the others' stale files).
-_SOURCES = sorted(Path(__file__).parent.glob("*.py"))
-SOURCES_DIGEST = hashlib.sha256(b"".join(p.read_bytes() for p in _SOURCES)
-                                + b"simd=%d" % SIMD_ENABLED).hexdigest()
-#: Module names whose cache files (``<module>.<function>-<line>.py<version>.nbi/.nbc``) are ours.
-KERNEL_MODULES = frozenset(p.stem for p in _SOURCES)
-STAMP_NAME = "fastrnn-kernels.sha256"
-_stale_dirs = {}  # cache directory -> whether its entries predate SOURCES_DIGEST
-
-
-def remove_cache_files(path, modules=KERNEL_MODULES):
-    """Delete numba's index and data files of the kernels of ``modules`` in ``path``."""
-    try:
-        names = os.listdir(path)
-    except OSError:
-        return
-    for name in names:
-        if name.endswith((".nbi", ".nbc")) and name.split(".", 1)[0] in modules:
-            try:
-                os.remove(os.path.join(path, name))
-            except OSError:
-                pass  # removed by a concurrent process, or not ours to remove
-
-
-def flush_if_stale(cache, digest=SOURCES_DIGEST):
-    """Flush ``cache`` (a numba function cache) if its directory's stamp is not ``digest``.
-
-    The first call for a directory reads the stamp; if it is stale, deletes
-    every kernel module's cache files there and writes the new stamp.  Later
-    calls in the same process reuse that verdict (and flush their own
-    dispatcher's index).  Returns whether the cache was stale.
-    """
-    path = getattr(cache, "cache_path", None)
-    if path is None:
-        return False
-    if path not in _stale_dirs:
-        stamp = os.path.join(path, STAMP_NAME)
-        try:
-            with open(stamp) as f:
-                stale = f.read().strip() != digest
-        except OSError:
-            stale = True
-        _stale_dirs[path] = stale
-        if stale:
-            remove_cache_files(path)
-            try:
-                os.makedirs(path, exist_ok=True)
-                with open(stamp, "w") as f:
-                    f.write(digest + "\n")
-            except OSError:
-                pass  # an unwritable cache directory: numba will not save there either
-    if not _stale_dirs[path]:
-        return False
-    try:
-        cache.flush()
-    except OSError:
-        pass
-    return True
+#: Digest of every kernel source file and of the vector-code switch: the
+#: stamp of the cache directories (see :mod:`._cache`).
+SOURCES_DIGEST = _cache.sources_digest(SIMD_ENABLED)
+_cache.configure(SOURCES_DIGEST)
 
 
 def _compile(func, options):
-    """``njit(cache=True, **options)(func)``, falling back to no disk cache.
+    """``njit(**options)(func)`` with fastrnn's disk cache (:class:`._cache.KernelCache`).
 
-    Numba refuses ``cache=True`` when it finds no writable cache directory
-    (a read-only install without ``NUMBA_CACHE_DIR``): the kernel is then
-    compiled without an on-disk cache instead of failing at import.
+    Compiles lazily, on first use.  Without a usable source file (a frozen
+    application) the kernel compiles in memory, with one line of warning.
     """
+    dispatcher = njit(cache=False, **options)(func)
     try:
-        dispatcher = njit(cache=True, **options)(func)
-    except RuntimeError as exc:  # "cannot cache function ...: no locator available"
-        warnings.warn(
-            f"fastrnn: numba cannot cache {func.__name__} ({exc}); compiling it "
-            "in memory on first use. Set NUMBA_CACHE_DIR to a writable directory "
-            "to keep compiled kernels between runs.",
-            RuntimeWarning,
-            stacklevel=3,
-        )
-        return njit(cache=False, **options)(func)
-    flush_if_stale(getattr(dispatcher, "_cache", None))
+        dispatcher._cache = _cache.KernelCache(func)
+    except Exception as exc:  # no source file to stamp the cache with
+        _cache.warn_once(f"numba cannot cache the kernels ({exc}); they compile in memory on first use",
+                         key="no cache")
     return dispatcher
 
 
@@ -188,31 +117,36 @@ class EntryKernel(dict):
     when that fails.  Entry kernels check that the shapes fit together and
     return False when they do not, without writing anything; the API then
     reports what is wrong.  (A dict from dtype to the compiled kernel: the
-    lookup of a compiled one costs a dict lookup, not a Python call.)
+    lookup of a compiled one costs a dict lookup, not a Python call.  Each
+    dtype has a dispatcher of its own, made under a lock.)
     """
 
     def __init__(self, func, args, options):
         super().__init__()
         self.py_func, self.args, self.options = func, args, options
         self.__doc__, self.__name__ = func.__doc__, func.__name__
-        self._dispatcher = None
         self._lock = threading.Lock()
+
+    def signature(self, dtype):
+        """The one signature the kernel compiles for with ``dtype``."""
+        array = from_dtype(np.dtype(dtype))
+        return tuple(types.Array(array, arg, "C") if isinstance(arg, int) else arg for arg in self.args)
 
     def __missing__(self, dtype):
         if dtype not in ENTRY_DTYPES:
             raise TypeError(f"{self.__name__} has no variant for dtype {dtype}")
         load_blas()
         with self._lock:
-            if self._dispatcher is None:
-                self._dispatcher = _compile(self.py_func, self.options)
-            dispatcher, array = self._dispatcher, from_dtype(np.dtype(dtype))
-            dispatcher.disable_compile(False)
-            try:
-                dispatcher.compile(tuple(types.Array(array, arg, "C") if isinstance(arg, int) else arg
-                                         for arg in self.args))
-            finally:
+            dispatcher = self.get(np.dtype(dtype))  # another thread may have made it meanwhile
+            if dispatcher is None:
+                # A dispatcher of its own per dtype, published only once it
+                # can compile nothing more: a call from another thread never
+                # finds compiling switched on (it would compile a variant for
+                # its arguments, or fail half-way).
+                dispatcher = _compile(self.py_func, self.options)
+                dispatcher.compile(self.signature(dtype))
                 dispatcher.disable_compile(True)
-            self[np.dtype(dtype)] = dispatcher
+                self[np.dtype(dtype)] = dispatcher
         return dispatcher
 
     def __repr__(self):
