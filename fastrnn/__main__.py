@@ -76,9 +76,17 @@ def train(args):
     cell = saved.cell if saved is not None else (args.cell or "rnn")
     char_to_ix, ix_to_char = cm.vocabulary_of(saved.chars if saved is not None else cm.COURSE_CHARS)
     examples = _check_vocabulary(names, char_to_ix, args.names)
-    trainer = (cl if cell == "lstm" else cm).make_trainer(
-        examples, char_to_ix, n_a=args.hidden, seed=args.seed,
-        parameters=saved.parameters if saved is not None else None)
+    if args.save:
+        try:
+            cm.saving.check_writable(args.save)
+        except OSError as exc:
+            raise UsageError(f"cannot write --save {cm.saving.npz_path(args.save)}: {exc}") from None
+    try:
+        trainer = (cl if cell == "lstm" else cm).make_trainer(
+            examples, char_to_ix, n_a=args.hidden, seed=args.seed,
+            parameters=saved.parameters if saved is not None else None)
+    except MemoryError:
+        raise UsageError(f"--hidden {args.hidden}: not enough memory for a model of that size") from None
     print(f"Training a character-level {cell.upper()} (n_a = {trainer.n_a}) on {len(examples)} names "
           f"for {args.iterations} iterations")
     t0 = time.perf_counter()
@@ -102,8 +110,9 @@ def train(args):
         print("(The course has no numpy LSTM char model to compare with; "
               "`python -m fastrnn train --cell rnn` reports the RNN's speedup.)")
     if args.save:
-        cm.save_parameters(args.save, cell, trainer.parameters, "".join(sorted(char_to_ix, key=char_to_ix.get)))
-        print(f"Saved the parameters to {args.save}")
+        written = cm.save_parameters(args.save, cell, trainer.parameters,
+                                     "".join(sorted(char_to_ix, key=char_to_ix.get)))
+        print(f"Saved the parameters to {written}")
     if args.plot:
         _plot(losses, args.plot, cell)
         print(f"Plotted the loss to {args.plot}")
@@ -143,8 +152,10 @@ def _read_names(path):
 
 
 def _check_vocabulary(names, char_to_ix, source):
+    """The names as training examples: stripped, blank lines dropped, every character in the vocabulary."""
     examples = [name.strip() for name in names]
-    if not any(examples):
+    examples = [name for name in examples if name]
+    if not examples:
         raise UsageError(f"no names in {source or 'the data'}: it is empty")
     for line, name in enumerate(examples, 1):
         for c in name:
@@ -154,18 +165,25 @@ def _check_vocabulary(names, char_to_ix, source):
     return examples
 
 
+class Interrupted(Exception):
+    """Ctrl-C: one line on stderr, exit code 130."""
+
+
 def _train_with_progress(trainer, iterations, chunk=500):
     from tqdm import tqdm
 
     losses = []
-    with tqdm(total=iterations, unit="it", desc="training", smoothing=0.1) as bar:
-        done = 0
-        while done < iterations:
-            step = min(chunk, iterations - done)
-            losses.append(trainer.run(step))
-            done += step
-            bar.update(step)
-            bar.set_postfix(loss=f"{trainer.loss:.3f}")
+    done = 0
+    try:
+        with tqdm(total=iterations, unit="it", desc="training", smoothing=0.1) as bar:
+            while done < iterations:
+                step = min(chunk, iterations - done)
+                losses.append(trainer.run(step))
+                done += step
+                bar.update(step)
+                bar.set_postfix(loss=f"{trainer.loss:.3f}")
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted after {done} of {iterations} iterations; nothing was saved") from None
     return np.concatenate(losses) if losses else np.empty(0)
 
 
@@ -233,6 +251,9 @@ def main(argv=None):
     except UsageError as exc:
         print(f"{parser.prog} {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except (Interrupted, KeyboardInterrupt) as exc:
+        print(f"{parser.prog} {args.command}: {str(exc) or 'interrupted; nothing was saved'}", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

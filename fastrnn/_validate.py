@@ -49,12 +49,17 @@ def _symbols(layout):
 
 
 class Dims:
-    """Named dimensions bound from the first array that shows them."""
+    """Named dimensions bound from the first array that shows them.
 
-    __slots__ = ("sizes",)
+    Each size remembers where it came from, so that a shape conflict names
+    both arrays: ``x has n_x = 4 but parameters['Wax'] has 3 columns``.
+    """
+
+    __slots__ = ("sizes", "origins")
 
     def __init__(self, **sizes):
         self.sizes = dict(sizes)
+        self.origins = {}  # symbol -> name of the array it was bound from
 
     def __getitem__(self, symbol):
         return self.sizes[symbol]
@@ -76,11 +81,34 @@ class Dims:
                         f"(shape {arr.shape}); every dimension must be at least 1"
                     )
                 self.sizes[symbol] = arr.shape[axis]
+                self.origins[symbol] = name
         expected = tuple(self._size(s) for s in layout)
         if arr.shape != expected:
             raise ValueError(
                 f"{name} must have shape {_symbols(layout)} = {expected}, got {arr.shape}"
+                + self._conflict(name, arr.shape, layout, expected)
             )
+
+    def _conflict(self, name, shape, layout, expected):
+        """``: <where the expected size came from> but <what name has>`` for the first axis that differs."""
+        for axis, (symbol, want, got) in enumerate(zip(layout, expected, shape)):
+            if want == got or not isinstance(symbol, str):
+                continue
+            where = _axis_words(axis, len(layout), got)
+            parts = symbol.split("+")
+            sources = [f"{s} = {self.sizes[s]} from {self.origins[s]}" for s in parts if s in self.origins]
+            if not sources:
+                return ""
+            if len(parts) == 1:
+                return f": {self.origins[symbol]} has {symbol} = {want} but {name} has {where}"
+            return f": {' + '.join(parts)} = {want} ({', '.join(sources)}) but {name} has {where}"
+        return ""
+
+
+def _axis_words(axis, ndim, size):
+    if ndim == 2:
+        return f"{size} {'rows' if axis == 0 else 'columns'}"
+    return f"{size} along axis {axis}"
 
 
 def read_parameters(parameters, spec, dims, name="parameters"):
@@ -156,8 +184,10 @@ _ACCEPTED_MAX = 4096
 
 #: What reading the caller's arguments as they are may raise (the public
 #: functions first try the kernels on them; these errors send them to the
-#: checks, which report the problem properly).
-NOT_AS_GIVEN = (AttributeError, IndexError, KeyError, TypeError, ValueError)
+#: checks, which report the problem properly).  MemoryError: the outputs are
+#: allocated from the shapes before the kernel checks them, and shapes that do
+#: not fit together can ask for any amount of memory.
+NOT_AS_GIVEN = (AttributeError, IndexError, KeyError, MemoryError, TypeError, ValueError)
 
 
 def ran(tag, result):

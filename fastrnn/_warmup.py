@@ -58,7 +58,7 @@ def _warm_char_models():
         trainer.run(1)
         trainer.sample(0)
     p = rnn.initialize_parameters(2, 2, 2)
-    rnn.optimize([None, 1], [1, 0], np.zeros((2, 1)), p)
+    rnn.optimize([None, 1], [1, 0], np.zeros((2, 1)), rnn.initialize_parameters(2, 27, 27))
     loss, cache = rnn.rnn_forward([None, 1], [1, 0], np.zeros((2, 1)), p, vocab_size=2)
     rnn.rnn_backward([None, 1], [1, 0], p, cache)
     np.random.set_state(state)

@@ -163,6 +163,10 @@ def lstm_forward(x, a0, parameters):
     y : (n_y, m, T_x) softmax predictions.
     c : (n_a, m, T_x) cell states.
     caches : ``(steps, x)``; ``steps[t]`` is step t's 10-tuple, built on access.
+
+    ``a`` and ``c`` are read-only views of the buffers the caches hold
+    (writing into them would change what ``lstm_backward`` computes;
+    ``a.copy()`` gives an array to change).
     """
     try:  # plain arrays in shapes that fit run as they are
         x_arr, result = x, _run_forward(x, a0, None, FORWARD_ITEMS(parameters))
@@ -174,7 +178,10 @@ def lstm_forward(x, a0, parameters):
         result = ran("lstm_forward", _run_forward(x_c, a0_c, None, params))
     x_seq, a_hist, c_hist, gates, y = result
     steps = LSTMStepCaches(a_hist, c_hist, gates, x_seq, x_arr, parameters)
-    return steps.a_next.T, y.T, steps.c_next.T, (steps, x)
+    a, c = steps.a_next.T, steps.c_next.T
+    a.setflags(write=False)  # they share memory with the caches: a write would change the gradients
+    c.setflags(write=False)
+    return a, y.T, c, (steps, x)
 
 
 def lstm_cell_backward(da_next, dc_next, cache):

@@ -133,7 +133,9 @@ def rnn_forward(x, a0, parameters):
 
     Returns
     -------
-    a : (n_a, m, T_x) hidden states.
+    a : (n_a, m, T_x) hidden states, a read-only view of the buffer the
+        caches hold (writing into it would change what ``rnn_backward``
+        computes; ``a.copy()`` gives an array to change).
     y_pred : (n_y, m, T_x) softmax predictions.
     caches : ``(steps, x)``; ``steps[t]`` is step t's
         ``(a_next, a_prev, xt, parameters)``, built on access (a read-only
@@ -149,7 +151,9 @@ def rnn_forward(x, a0, parameters):
         result = ran("rnn_forward", _run_forward(x_c, a0_c, params))
     x_seq, a_hist, y = result
     steps = RNNStepCaches(a_hist, x_seq, x_arr, parameters)
-    return steps.a_next.T, y.T, (steps, x)
+    a = steps.a_next.T
+    a.setflags(write=False)  # it shares memory with the caches: a write would change the gradients
+    return a, y.T, (steps, x)
 
 
 def rnn_cell_backward(da_next, cache):

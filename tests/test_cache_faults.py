@@ -108,9 +108,11 @@ def test_a_read_only_warm_cache_is_used_as_it_is(warm_cache, tmp_path):
     env = {"HOME": str(home), "TMPDIR": str(home), "XDG_CACHE_HOME": str(home / ".cache")}
     warm, mount = copy_of(cache, tmp_path), tmp_path / "mount"
     mount.mkdir()
-    result = run(PROBE, mount, read_only_from=warm, extra_env=env)
+    result = run(PROBE, mount, read_only_from=warm, extra_env=dict(env, NUMBA_DEBUG_CACHE="1"))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == [checksum, "loaded"]
+    assert result.stdout.splitlines()[-1].split() == [checksum, "loaded"]
+    assert f"data loaded from '{mount}" in result.stdout  # from the read-only cache itself
+    assert "data saved" not in result.stdout
     assert not warnings_of(result), result.stderr
     probe32 = PROBE.replace("standard_normal((3, 10, 4))", "standard_normal((3, 10, 4)).astype('float32')")
     probe32 = probe32.replace('np.dtype("float64")', 'np.dtype("float32")')

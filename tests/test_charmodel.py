@@ -255,7 +255,7 @@ def test_bad_parameters_and_state():
         fr.optimize([None], [1], np.zeros((7, 1)), {**parameters, "b": np.zeros((7, 1), int)})
     with pytest.raises(ValueError, match="seed"):
         fr.sample(parameters, CHAR_TO_IX, -1)
-    with pytest.raises(ValueError, match="not finite"):
+    with pytest.raises(ValueError, match="probabilities contain NaN"):
         fr.sample({**parameters, "by": np.full((27, 1), np.nan)}, CHAR_TO_IX, 0)
 
 

@@ -19,6 +19,15 @@ MAX_SAMPLE_LENGTH = 50
 PRINT_EVERY = 2000
 
 
+def check_finite(arrays):
+    """Raise the course's error if a parameter (``arrays``: name -> array) holds
+    nan or inf: the course's sampler then meets NaN probabilities, which
+    ``np.random.choice`` refuses."""
+    for key, arr in arrays.items():
+        if not np.isfinite(arr).all():
+            raise ValueError(f"probabilities contain NaN: parameters[{key!r}] holds nan or inf values")
+
+
 def draw_sample(run_kernel, char_to_ix, seed):
     """Shared by the RNN and LSTM samplers: check ``seed``, run
     ``run_kernel(seed, max_length, out)``, leave numpy's generator as the course does."""

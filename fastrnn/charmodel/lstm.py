@@ -20,7 +20,7 @@ from .._kernels import charmodel_lstm as _kernels
 from .._kernels._jit import load_blas
 from .._validate import Dims, read_parameters
 from .data import encode_examples
-from .loop import draw_sample, run_model
+from .loop import check_finite, draw_sample, run_model
 from .utils import get_initial_loss
 
 __all__ = ["initialize_parameters", "sample", "model", "make_trainer", "LSTMCharTrainer",
@@ -50,7 +50,7 @@ def initialize_parameters(n_a, n_x, n_y, seed=1):
     return p
 
 
-def _read(parameters):
+def check_parameters(parameters):
     """Check ``parameters``; returns ``(params tuple for the kernels, n_a, n_x, n_y)`` (copies)."""
     load_blas()  # before the first kernel runs
     shape = np.shape(parameters.get("Wf")) if isinstance(parameters, dict) else ()
@@ -80,9 +80,10 @@ def _store(params, parameters):
 
 def sample(parameters, char_to_ix, seed):
     """Sample character indices as :func:`fastrnn.charmodel.sample` does, with the LSTM cell."""
-    params, n_a, n_x, n_y = _read(parameters)
+    params, n_a, n_x, n_y = check_parameters(parameters)
     if n_x != n_y:
         raise ValueError(f"sample feeds outputs back as inputs: n_x = {n_x} must equal n_y = {n_y}")
+    check_finite({key: parameters[key] for key in PARAMETERS})
     return draw_sample(lambda s, m, out: _kernels.sample(params, char_to_ix["\n"], s, m, out),
                        char_to_ix, seed)
 
@@ -95,7 +96,7 @@ class LSTMCharTrainer:
     """
 
     def __init__(self, examples, char_to_ix, parameters, loss, learning_rate=LEARNING_RATE, max_value=5.0):
-        self.params, self.n_a, n_x, n_y = _read(parameters)
+        self.params, self.n_a, n_x, n_y = check_parameters(parameters)
         self.codes, self.starts, self.newline = encode_examples(examples, char_to_ix, min(n_x, n_y))
         self.parameters = parameters
         self.v = tuple(np.zeros_like(p) for p in self.params)

@@ -23,9 +23,9 @@ import numpy as np
 
 from .._kernels import charmodel as _kernels
 from .._kernels._jit import load_blas
-from .._validate import NOT_AS_GIVEN, Dims, read_parameters
+from .._validate import NOT_AS_GIVEN, Dims, as_real_array, read_parameters
 from .data import encode_examples
-from .loop import draw_sample, run_model
+from .loop import check_finite, draw_sample, run_model
 from .utils import get_initial_loss, softmax
 
 #: Keys and shapes of the char model's parameters.
@@ -34,6 +34,8 @@ PARAMETERS = {"Wax": ("n_a", "n_x"), "Waa": ("n_a", "n_a"), "Wya": ("n_y", "n_a"
 #: ``parameters`` -> tuple of its arrays Wax, Waa, Wya, b, by (KeyError if one is missing).
 PARAMETER_ITEMS = itemgetter(*PARAMETERS)
 GRADIENT_KEYS = ("dWaa", "dWax", "dWya", "db", "dby")  # the order of the course's clip result
+#: The course's vocabulary size: its ``optimize`` calls ``rnn_forward`` with this default.
+VOCAB_SIZE = 27
 _F64 = np.dtype(np.float64)
 
 
@@ -89,14 +91,22 @@ def update_parameters(parameters, gradients, lr):
 
 # --- input checks ----------------------------------------------------------
 
-def _check_parameters(parameters):
-    """The parameters' arrays and sizes ``(n_a, n_x, n_y)``, with the course's shapes checked."""
+def check_parameters(parameters, inplace=False):
+    """The parameters' arrays and sizes ``(n_a, n_x, n_y)``, with the course's shapes checked;
+    with ``inplace`` (a function that updates them) every one must be a numpy array of floats."""
     dims = Dims()
+    if inplace and isinstance(parameters, dict):
+        for key in PARAMETERS:
+            value = parameters.get(key)
+            if key in parameters and not isinstance(value, np.ndarray):
+                raise TypeError(f"parameters[{key!r}] must be a numpy array: it is updated in place "
+                                f"(got {type(value).__name__})")
     arrays = read_parameters(parameters, PARAMETERS, dims)
-    for key, arr in arrays.items():
-        if arr.dtype.kind != "f":
-            raise TypeError(f"parameters[{key!r}] must hold floats (it is updated in place), "
-                            f"got dtype {arr.dtype}")
+    if inplace:
+        for key, arr in arrays.items():
+            if arr.dtype.kind != "f":
+                raise TypeError(f"parameters[{key!r}] must hold floats: it is updated in place "
+                                f"(got dtype {arr.dtype})")
     return arrays, dims["n_a"], dims["n_x"], dims["n_y"]
 
 
@@ -145,12 +155,13 @@ class _Working:
             self.arrays, (self.n_a, self.n_x, self.n_y) = plain
             self.copies = ()
             return
-        arrays, self.n_a, self.n_x, self.n_y = _check_parameters(parameters)
+        arrays, self.n_a, self.n_x, self.n_y = check_parameters(parameters, inplace)
         work, self.copies = [], []
         for key, arr in arrays.items():
             if inplace and not arr.flags.writeable:
                 raise ValueError(f"parameters[{key!r}] is read-only but is updated in place")
-            direct = arr.dtype == np.float64 and arr.flags.c_contiguous and arr.flags.writeable
+            direct = (type(arr) is np.ndarray and arr.dtype == np.float64 and arr.flags.c_contiguous
+                      and arr.flags.writeable)
             work.append(arr if direct else np.ascontiguousarray(arr, dtype=np.float64))
             if not direct:
                 self.copies.append((arr, work[-1]))
@@ -214,13 +225,15 @@ def _sequences(X, Y, n_x, n_y):
 
 
 def _as_state(name, a, n_a):
-    """``a`` as a C-contiguous float64 ``(n_a, 1)`` array (``a`` itself when it is one)."""
-    if type(a) is np.ndarray and a.dtype is _F64 and a.shape == (n_a, 1) and a.flags.c_contiguous:
+    """``a`` as a C-contiguous, writeable float64 ``(n_a, 1)`` array (``a``
+    itself when it is one; never written).  Complex and non-numeric values are refused."""
+    if type(a) is np.ndarray and a.dtype is _F64 and a.shape == (n_a, 1) and a.flags.c_contiguous \
+            and a.flags.writeable:
         return a
-    arr = np.asarray(a, dtype=np.float64)
+    arr = as_real_array(name, a, ("n_a", 1))
     if arr.shape != (n_a, 1):
-        raise ValueError(f"{name} must have shape (n_a, 1) = ({n_a}, 1), got {np.shape(a)}")
-    return np.ascontiguousarray(arr)
+        raise ValueError(f"{name} must have shape (n_a, 1) = ({n_a}, 1), got {arr.shape}")
+    return np.array(arr, dtype=np.float64, order="C")
 
 
 # --- the graded functions --------------------------------------------------
@@ -316,6 +329,7 @@ def sample(parameters, char_to_ix, seed):
     w = _Working(parameters)
     if w.n_x != w.n_y:
         raise ValueError(f"sample feeds outputs back as inputs: n_x = {w.n_x} must equal n_y = {w.n_y}")
+    check_finite(dict(zip(PARAMETERS, w.arrays)))
     Wax, Waa, Wya, b, by = w.args
     return draw_sample(lambda s, m, out: _kernels.sample(Wax, Waa, Wya, b, by, char_to_ix["\n"], s, m, out),
                        char_to_ix, seed)
@@ -341,16 +355,19 @@ def _optimize_as_given(X, Y, a_prev, parameters, learning_rate):
     Python: the kernel's dispatch checks the arrays' types and the kernel the
     shapes and index ranges.  ``X`` must hold no literal -1 (only None means
     no input) and be as long as ``Y``."""
-    if len(X) != len(Y) or -1 in X:
+    arrays = PARAMETER_ITEMS(parameters)
+    if len(X) != len(Y) or -1 in X or arrays[0].shape[1] != VOCAB_SIZE:
         return -1.0, None, None
     seqs = np.array([-1 if v is None else v for v in X] + list(Y))
-    return _run_optimize(seqs, a_prev, PARAMETER_ITEMS(parameters), learning_rate)
+    return _run_optimize(seqs, a_prev, arrays, learning_rate)
 
 
 def optimize(X, Y, a_prev, parameters, learning_rate=0.01):
     """One training step (compiled): forward, loss, BPTT, clip to [-5, 5], SGD.
 
-    Updates ``parameters``' arrays **in place**, as the course does.
+    Updates ``parameters``' arrays **in place**, as the course does (so each
+    must be a numpy array of floats).  As the course's, it works with the
+    course's 27-character vocabulary: ``parameters['Wax']`` has 27 columns.
 
     Returns
     -------
@@ -365,6 +382,9 @@ def optimize(X, Y, a_prev, parameters, learning_rate=0.01):
     if loss < 0.0:  # arrays to convert, or an error to report
         w = _Working(parameters, inplace=True)
         n_a, n_x, n_y = w.n_a, w.n_x, w.n_y
+        if n_x != VOCAB_SIZE:
+            raise ValueError(f"optimize runs the course's rnn_forward with vocab_size = {VOCAB_SIZE}: "
+                             f"parameters['Wax'] must have {VOCAB_SIZE} columns, got {n_x}")
         seqs = _sequences(X, Y, n_x, n_y)
         a0 = _as_state("a_prev", a_prev, n_a)
         loss, g, a_last = _run_optimize(seqs, a0, w.arrays, float(learning_rate))
