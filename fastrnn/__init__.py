@@ -4,10 +4,12 @@ Replace the notebook's definitions with ``from fastrnn import *``: every
 function keeps the course's name, arguments, return values, shapes, caches
 and gradient dictionaries, and runs its whole time loop in one compiled call.
 Nothing compiles at import; each kernel compiles on first use (and is cached
-on disk), or all at once with :func:`warmup`.  Large batches run in parts on
+on disk), or all at once with :func:`warmup`.  On a machine where they are not
+compiled yet, the step-by-step kernels compile in a background process while
+the course's numpy code answers (:mod:`fastrnn._background`).  Large batches run in parts on
 several threads: :func:`set_num_threads` (see :mod:`fastrnn._threads`).
 """
-from . import _threads
+from . import _background, _threads
 from ._warmup import warmup
 from .lstm import lstm_backward, lstm_cell_backward, lstm_cell_forward, lstm_forward
 from .rnn import rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward
@@ -17,6 +19,8 @@ __version__ = "0.2.0"
 
 # Not in __all__: a star import must not replace numba's functions of the same names.
 get_num_threads, set_num_threads = _threads.get_num_threads, _threads.set_num_threads
+# The first run (see fastrnn._background); not in __all__ either.
+set_background_compile, wait_for_kernels = _background.set_background_compile, _background.wait
 
 __all__ = [
     "rnn_cell_forward", "rnn_forward", "rnn_cell_backward", "rnn_backward",

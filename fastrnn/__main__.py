@@ -24,13 +24,18 @@ import time
 
 import numpy as np
 
+from . import _background
+from ._kernels._jit import notice_if_slow
+
 
 def check(args):
     import fastrnn
     from .compare import check_notebook, speed_table
 
     t0 = time.perf_counter()
-    fastrnn.warmup()
+    print("Compiling (or loading from numba's disk cache) fastrnn's kernels: a minute or two on a new "
+          "machine, a second later on", flush=True)
+    fastrnn.warmup(progress=lambda label: print(f"  {label} ...", flush=True))
     print(f"Compiled or loaded the kernels in {time.perf_counter() - t0:.1f} s\n")
     worst = check_notebook()
     if worst > 1e-10:
@@ -88,15 +93,24 @@ def train(args):
     except MemoryError:
         raise UsageError(f"--hidden {args.hidden}: not enough memory for a model of that size") from None
     print(f"Training a character-level {cell.upper()} (n_a = {trainer.n_a}) on {len(examples)} names "
-          f"for {args.iterations} iterations")
+          f"for {args.iterations} iterations", flush=True)
+    sampler = None
+    if args.count and cell == "rnn":  # the sampler compiles on the other core meanwhile
+        sampler = _background.compile_elsewhere(
+            "import numpy as np; from fastrnn.charmodel import rnn; "
+            "rnn.sample(rnn.initialize_parameters(2, 27, 27), {chr(10): 0}, 0)")
     t0 = time.perf_counter()
-    trainer.run(0)  # compile, or load the compiled kernels from numba's cache
+    with notice_if_slow(f"compiling the character model's kernels (once per machine; later runs load them "
+                        f"from the disk cache)"):
+        trainer.run(0)  # compile, or load the compiled kernels from numba's cache
     t_compile = time.perf_counter() - t0
     losses = _train_with_progress(trainer, args.iterations)
     t_train = time.perf_counter() - t0 - t_compile
     print(f"Trained {args.iterations} iterations in {t_train:.2f} s "
           f"({t_train / max(args.iterations, 1) * 1e6:.1f} us each; compiling/loading kernels took {t_compile:.2f} s); "
           f"smoothed loss {trainer.loss:.4f}")
+    if sampler is not None:
+        sampler.wait()
     print(f"Sampled names (seeds {args.seed} .. {args.seed + args.count - 1}):")
     for k in range(args.count):
         print("  " + cm.get_sample(trainer.sample(args.seed + k), ix_to_char).strip())

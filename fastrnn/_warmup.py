@@ -4,20 +4,30 @@ import time
 import numpy as np
 
 
-def warmup(dtypes=("float64", "float32"), char_models=True):
-    """Compile (or load from numba's disk cache) every kernel for ``dtypes``.
+def warmup(dtypes=("float64", "float32"), char_models=True, progress=None):
+    """Compile (or load from numba's disk cache) every kernel for ``dtypes``, in this thread.
 
     Runs each public function once on tiny inputs, and compiles the entry
     kernels that only large batches call (the batch split's parts); with
     ``char_models`` also the Dinosaurus Island kernels (RNN and LSTM,
     float64).  Numbers drawn here do not touch numpy's global generator.
+    ``progress(label)``, if given, is called before each group of kernels.
     Returns the seconds spent.
     """
-    from . import lstm, rnn
+    from . import _background, lstm, rnn
 
+    previous = _background.set_background_compile(False)  # eagerly, here
+    try:
+        return _warm(dtypes, char_models, progress or (lambda label: None), lstm, rnn)
+    finally:
+        _background.set_background_compile(previous)
+
+
+def _warm(dtypes, char_models, progress, lstm, rnn):
     t0 = time.perf_counter()
     for dtype in dtypes:
         dtype = np.dtype(dtype)
+        progress(f"the RNN and LSTM kernels ({dtype})")
         _compile_entry_kernels(dtype)
         x, a0, da = _tiny(dtype, (2, 2, 2)), _tiny(dtype, (3, 2)), _tiny(dtype, (3, 2, 2))
         p = {"Wax": _tiny(dtype, (3, 2)), "Waa": _tiny(dtype, (3, 3)), "ba": _tiny(dtype, (3, 1)),
@@ -29,6 +39,7 @@ def warmup(dtypes=("float64", "float32"), char_models=True):
         lstm.lstm_backward(da, lstm.lstm_forward(x, a0, p)[3])
         lstm.lstm_cell_backward(da[:, :, 0], da[:, :, 0], lstm.lstm_cell_forward(x[:, :, 0], a0, a0, p)[3])
     if char_models:
+        progress("the character models' kernels")
         _warm_char_models()
     return time.perf_counter() - t0
 

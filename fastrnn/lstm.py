@@ -15,6 +15,7 @@ from . import _threads
 from ._buffers import work
 from ._caches import LSTMStepCaches, StepCaches, stack_user_steps
 from ._kernels import lstm as _kernels
+from ._kernels._jit import NotReady
 from ._validate import (NOT_AS_GIVEN, Dims, common_dtype, converted, ran, read_parameters,
                         recorded_inputs, sequence_inputs, split_caches, step_major, upstream_gradient,
                         validate)
@@ -50,6 +51,13 @@ _WEIGHT_GRADIENTS = _kernels.lstm_weight_gradients_entry
 #: ``(a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters)``.
 STEP_FIELDS = {name: (index, XT_LAYOUT if name == "xt" else A_LAYOUT) for index, name in
                enumerate(("a_next", "c_next", "a_prev", "c_prev", "ft", "it", "cct", "ot", "xt"))}
+
+
+def _answered_by_numpy():
+    """:mod:`fastrnn._fallback`: the course's numpy code answers while the kernels are compiled."""
+    from . import _fallback
+
+    return _fallback
 
 
 def _run_forward(x, a0, c0, params):
@@ -137,15 +145,20 @@ def lstm_cell_forward(xt, a_prev, c_prev, parameters):
     yt_pred : (n_y, m) softmax prediction.
     cache : ``(a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters)``.
     """
-    (xt_arr, a_prev_arr, c_prev_arr), p, _, dtype = validate(
-        "lstm_cell_forward", [("xt", xt, XT_LAYOUT), ("a_prev", a_prev, A_LAYOUT), ("c_prev", c_prev, A_LAYOUT)],
-        parameters, FORWARD_PARAMETERS)
-    x, a0, c0, *params = converted([xt_arr[:, :, np.newaxis], a_prev_arr, c_prev_arr, *p.values()], dtype)
-    _, a_hist, c_hist, gates, y = ran("lstm_cell_forward", _run_forward(x, a0, c0, params))
-    n_a = a_hist.shape[2]
-    a_next, c_next = a_hist[1].T, c_hist[1].T
-    ft, it, cct, ot = (gates[0, :, k * n_a:(k + 1) * n_a].T for k in range(4))
-    return a_next, c_next, y[0].T, (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters)
+    try:
+        (xt_arr, a_prev_arr, c_prev_arr), p, _, dtype = validate(
+            "lstm_cell_forward", [("xt", xt, XT_LAYOUT), ("a_prev", a_prev, A_LAYOUT), ("c_prev", c_prev, A_LAYOUT)],
+            parameters, FORWARD_PARAMETERS)
+        x, a0, c0, *params = converted([xt_arr[:, :, np.newaxis], a_prev_arr, c_prev_arr, *p.values()], dtype)
+        _, a_hist, c_hist, gates, y = ran("lstm_cell_forward", _run_forward(x, a0, c0, params))
+        n_a = a_hist.shape[2]
+        a_next, c_next = a_hist[1].T, c_hist[1].T
+        ft, it, cct, ot = (gates[0, :, k * n_a:(k + 1) * n_a].T for k in range(4))
+        return a_next, c_next, y[0].T, (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters)
+    except NotReady:  # the kernels are being compiled in the background
+        return _answered_by_numpy().cell_forward(
+            "lstm_cell_forward", [("xt", xt, XT_LAYOUT), ("a_prev", a_prev, A_LAYOUT), ("c_prev", c_prev, A_LAYOUT)],
+            parameters, FORWARD_PARAMETERS)
 
 
 def lstm_forward(x, a0, parameters):
@@ -168,20 +181,24 @@ def lstm_forward(x, a0, parameters):
     (writing into them would change what ``lstm_backward`` computes;
     ``a.copy()`` gives an array to change).
     """
-    try:  # plain arrays in shapes that fit run as they are
-        x_arr, result = x, _run_forward(x, a0, None, FORWARD_ITEMS(parameters))
-    except NOT_AS_GIVEN:
-        result = None
-    if result is None:  # arrays to convert, or an error to report
-        x_arr, x_c, a0_c, params = sequence_inputs(
+    try:
+        try:  # plain arrays in shapes that fit run as they are
+            x_arr, result = x, _run_forward(x, a0, None, FORWARD_ITEMS(parameters))
+        except NOT_AS_GIVEN:
+            result = None
+        if result is None:  # arrays to convert, or an error to report
+            x_arr, x_c, a0_c, params = sequence_inputs(
+                "lstm_forward", x, a0, parameters, FORWARD_PARAMETERS, X_LAYOUT, A_LAYOUT)
+            result = ran("lstm_forward", _run_forward(x_c, a0_c, None, params))
+        x_seq, a_hist, c_hist, gates, y = result
+        steps = LSTMStepCaches(a_hist, c_hist, gates, x_seq, x_arr, parameters)
+        a, c = steps.a_next.T, steps.c_next.T
+        a.setflags(write=False)  # they share memory with the caches: a write would change the gradients
+        c.setflags(write=False)
+        return a, y.T, c, (steps, x)
+    except NotReady:  # the kernels are being compiled in the background
+        return _answered_by_numpy().sequence_forward(
             "lstm_forward", x, a0, parameters, FORWARD_PARAMETERS, X_LAYOUT, A_LAYOUT)
-        result = ran("lstm_forward", _run_forward(x_c, a0_c, None, params))
-    x_seq, a_hist, c_hist, gates, y = result
-    steps = LSTMStepCaches(a_hist, c_hist, gates, x_seq, x_arr, parameters)
-    a, c = steps.a_next.T, steps.c_next.T
-    a.setflags(write=False)  # they share memory with the caches: a write would change the gradients
-    c.setflags(write=False)
-    return a, y.T, c, (steps, x)
 
 
 def lstm_cell_backward(da_next, dc_next, cache):
@@ -197,20 +214,23 @@ def lstm_cell_backward(da_next, dc_next, cache):
     gradients : dict with ``dxt (n_x, m)``, ``da_prev``, ``dc_prev (n_a, m)``,
         ``dWf, dWi, dWc, dWo (n_a, n_a + n_x)``, ``dbf, dbi, dbc, dbo (n_a, 1)``.
     """
-    if not isinstance(cache, (tuple, list)) or len(cache) != 10:
-        raise TypeError("cache must be the 10-tuple (a_next, c_next, a_prev, c_prev, ft, it, cct, "
-                        "ot, xt, parameters) returned by lstm_cell_forward")
-    named = [("da_next", da_next, A_LAYOUT), ("dc_next", dc_next, A_LAYOUT)]
-    named += [(f"cache[{index}] ({name})", cache[index], layout) for name, (index, layout) in STEP_FIELDS.items()]
-    values, p, _, dtype = validate("lstm_cell_backward", named, cache[9], BACKWARD_PARAMETERS,
-                                   pname="cache[9] (parameters)")
-    arrays = dict(zip(["da_next", "dc_next", *STEP_FIELDS], values))
-    seqs = [step_major(arrays[name], dtype) for name in ("a_prev", "c_next", "c_prev")]
-    gates = np.concatenate([step_major(arrays[k], dtype) for k in ("ft", "it", "cct", "ot")], axis=2)
-    da, dc_last, *rest = converted([arrays["da_next"][:, :, np.newaxis], arrays["dc_next"].T,
-                                    *seqs, gates, step_major(arrays["xt"], dtype), *p.values()], dtype)
-    dx, da0, dc0, grads = ran("lstm_cell_backward", _run_backward(da, dc_last, *rest[:5], rest[5:]))
-    return {"dxt": dx[:, :, 0], "da_prev": da0, "dc_prev": dc0, **grads}
+    try:
+        if not isinstance(cache, (tuple, list)) or len(cache) != 10:
+            raise TypeError("cache must be the 10-tuple (a_next, c_next, a_prev, c_prev, ft, it, cct, "
+                            "ot, xt, parameters) returned by lstm_cell_forward")
+        named = [("da_next", da_next, A_LAYOUT), ("dc_next", dc_next, A_LAYOUT)]
+        named += [(f"cache[{index}] ({name})", cache[index], layout) for name, (index, layout) in STEP_FIELDS.items()]
+        values, p, _, dtype = validate("lstm_cell_backward", named, cache[9], BACKWARD_PARAMETERS,
+                                       pname="cache[9] (parameters)")
+        arrays = dict(zip(["da_next", "dc_next", *STEP_FIELDS], values))
+        seqs = [step_major(arrays[name], dtype) for name in ("a_prev", "c_next", "c_prev")]
+        gates = np.concatenate([step_major(arrays[k], dtype) for k in ("ft", "it", "cct", "ot")], axis=2)
+        da, dc_last, *rest = converted([arrays["da_next"][:, :, np.newaxis], arrays["dc_next"].T,
+                                        *seqs, gates, step_major(arrays["xt"], dtype), *p.values()], dtype)
+        dx, da0, dc0, grads = ran("lstm_cell_backward", _run_backward(da, dc_last, *rest[:5], rest[5:]))
+        return {"dxt": dx[:, :, 0], "da_prev": da0, "dc_prev": dc0, **grads}
+    except NotReady:  # the kernels are being compiled in the background
+        return _answered_by_numpy().cell_backward("lstm_cell_backward", (da_next, dc_next), cache, lambda: dtype)
 
 
 def lstm_backward(da, caches):
@@ -228,33 +248,37 @@ def lstm_backward(da, caches):
     gradients : dict with ``dx (n_x, m, T)``, ``da0 (n_a, m)``,
         ``dWf, dWi, dWc, dWo (n_a, n_a + n_x)``, ``dbf, dbi, dbc, dbo (n_a, 1)``.
     """
-    try:  # fastrnn's caches and plain arrays in shapes that fit run as they are
-        steps, _ = caches
-        result = None if type(steps) is not LSTMStepCaches else _run_backward(
-            da, None, steps.a_hist, steps.c_next, steps.c_hist, steps.gates, steps.x_seq,
-            BACKWARD_ITEMS(steps.parameters))
-    except NOT_AS_GIVEN:
-        result = None
-    if result is not None:
-        return {"dx": result[0], "da0": result[1], **result[3]}
-    # other caches, arrays to convert, or an error to report
-    steps, _ = split_caches(caches, "lstm_forward")
-    da_arr, T = upstream_gradient(da, DA_LAYOUT)
-    if isinstance(steps, LSTMStepCaches):
-        p, dtype = recorded_inputs("lstm_backward", da_arr, T, steps, BACKWARD_PARAMETERS)
-        seqs = [steps.a_hist, steps.c_next, steps.c_hist, steps.gates, steps.x_seq]
-    elif isinstance(steps, StepCaches):
-        raise TypeError("caches come from rnn_forward: use rnn_backward")
-    else:
-        dims = Dims()
-        dims.bind("da", da_arr, DA_LAYOUT)
-        fields = {k: v for k, v in STEP_FIELDS.items() if k != "a_next"}
-        stacked, parameters = stack_user_steps(steps, T, fields, dims, "lstm_cell_forward")
-        seqs = [stacked[k] for k in ("a_prev", "c_next", "c_prev")]
-        seqs.append(np.concatenate([stacked[k] for k in ("ft", "it", "cct", "ot")], axis=2))
-        seqs.append(stacked["xt"])
-        p = read_parameters(parameters, BACKWARD_PARAMETERS, dims, name="parameters (from caches)")
-        dtype = common_dtype([da_arr, *seqs, *p.values()])
-    da_c, *rest = converted([da_arr, *seqs, *p.values()], dtype)
-    dx, da0, _, grads = ran("lstm_backward", _run_backward(da_c, None, *rest[:5], rest[5:]))
-    return {"dx": dx, "da0": da0, **grads}
+    try:
+        try:  # fastrnn's caches and plain arrays in shapes that fit run as they are
+            steps, _ = caches
+            result = None if type(steps) is not LSTMStepCaches else _run_backward(
+                da, None, steps.a_hist, steps.c_next, steps.c_hist, steps.gates, steps.x_seq,
+                BACKWARD_ITEMS(steps.parameters))
+        except NOT_AS_GIVEN:
+            result = None
+        if result is not None:
+            return {"dx": result[0], "da0": result[1], **result[3]}
+        # other caches, arrays to convert, or an error to report
+        steps, _ = split_caches(caches, "lstm_forward")
+        da_arr, T = upstream_gradient(da, DA_LAYOUT)
+        if isinstance(steps, LSTMStepCaches):
+            p, dtype = recorded_inputs("lstm_backward", da_arr, T, steps, BACKWARD_PARAMETERS)
+            seqs = [steps.a_hist, steps.c_next, steps.c_hist, steps.gates, steps.x_seq]
+        elif isinstance(steps, StepCaches):
+            raise TypeError("caches come from rnn_forward: use rnn_backward")
+        else:
+            dims = Dims()
+            dims.bind("da", da_arr, DA_LAYOUT)
+            fields = {k: v for k, v in STEP_FIELDS.items() if k != "a_next"}
+            stacked, parameters = stack_user_steps(steps, T, fields, dims, "lstm_cell_forward")
+            seqs = [stacked[k] for k in ("a_prev", "c_next", "c_prev")]
+            seqs.append(np.concatenate([stacked[k] for k in ("ft", "it", "cct", "ot")], axis=2))
+            seqs.append(stacked["xt"])
+            p = read_parameters(parameters, BACKWARD_PARAMETERS, dims, name="parameters (from caches)")
+            dtype = common_dtype([da_arr, *seqs, *p.values()])
+        da_c, *rest = converted([da_arr, *seqs, *p.values()], dtype)
+        dx, da0, _, grads = ran("lstm_backward", _run_backward(da_c, None, *rest[:5], rest[5:]))
+        return {"dx": dx, "da0": da0, **grads}
+    except NotReady:  # the kernels are being compiled in the background
+        return _answered_by_numpy().sequence_backward(
+            "lstm_backward", da, caches, BACKWARD_PARAMETERS, STEP_FIELDS, "lstm_cell_forward", DA_LAYOUT)

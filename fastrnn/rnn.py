@@ -13,6 +13,7 @@ from . import _threads
 from ._buffers import work
 from ._caches import RNNStepCaches, StepCaches, stack_user_steps
 from ._kernels import rnn as _kernels
+from ._kernels._jit import NotReady
 from ._validate import (NOT_AS_GIVEN, Dims, common_dtype, converted, ran, read_parameters,
                         recorded_inputs, sequence_inputs, split_caches, step_major, upstream_gradient,
                         validate)
@@ -35,12 +36,21 @@ X_LAYOUT = ("n_x", "m", "T_x")
 XT_LAYOUT = ("n_x", "m")
 A_LAYOUT = ("n_a", "m")
 DA_LAYOUT = ("n_a", "m", "T_x")
+#: Position and layout of each array in the course's step tuple ``(a_next, a_prev, xt, parameters)``.
+STEP_FIELDS = {"a_next": (0, A_LAYOUT), "a_prev": (1, A_LAYOUT), "xt": (2, XT_LAYOUT)}
 #: The compiled entry kernels by dtype (module globals: the hot path looks them up once).
 _FORWARD_ENTRY = _kernels.rnn_forward_entry
 _BACKWARD_ENTRY = _kernels.rnn_backward_entry
 _FORWARD_PART = _kernels.rnn_forward_part_entry
 _BACKWARD_PART = _kernels.rnn_backward_part_entry
 _WEIGHT_GRADIENTS = _kernels.rnn_weight_gradients_entry
+
+
+def _answered_by_numpy():
+    """:mod:`fastrnn._fallback`: the course's numpy code answers while the kernels are compiled."""
+    from . import _fallback
+
+    return _fallback
 
 
 def _run_forward(x, a0, params):
@@ -113,13 +123,17 @@ def rnn_cell_forward(xt, a_prev, parameters):
     yt_pred : (n_y, m) ``softmax(Wya a_next + by)`` (over axis 0).
     cache : ``(a_next, a_prev, xt, parameters)``, with the caller's objects.
     """
-    (xt_arr, a_prev_arr), p, _, dtype = validate(
-        "rnn_cell_forward", [("xt", xt, XT_LAYOUT), ("a_prev", a_prev, A_LAYOUT)],
-        parameters, FORWARD_PARAMETERS)
-    x, a0, *params = converted([xt_arr[:, :, np.newaxis], a_prev_arr, *p.values()], dtype)
-    _, a_hist, y = ran("rnn_cell_forward", _run_forward(x, a0, params))
-    a_next = a_hist[1].T
-    return a_next, y[0].T, (a_next, a_prev, xt, parameters)
+    try:
+        (xt_arr, a_prev_arr), p, _, dtype = validate(
+            "rnn_cell_forward", [("xt", xt, XT_LAYOUT), ("a_prev", a_prev, A_LAYOUT)],
+            parameters, FORWARD_PARAMETERS)
+        x, a0, *params = converted([xt_arr[:, :, np.newaxis], a_prev_arr, *p.values()], dtype)
+        _, a_hist, y = ran("rnn_cell_forward", _run_forward(x, a0, params))
+        a_next = a_hist[1].T
+        return a_next, y[0].T, (a_next, a_prev, xt, parameters)
+    except NotReady:  # the kernels are being compiled in the background
+        return _answered_by_numpy().cell_forward(
+            "rnn_cell_forward", [("xt", xt, XT_LAYOUT), ("a_prev", a_prev, A_LAYOUT)], parameters, FORWARD_PARAMETERS)
 
 
 def rnn_forward(x, a0, parameters):
@@ -141,19 +155,23 @@ def rnn_forward(x, a0, parameters):
         ``(a_next, a_prev, xt, parameters)``, built on access (a read-only
         sequence; ``list(steps)`` gives a list).
     """
-    try:  # plain arrays in shapes that fit run as they are
-        x_arr, result = x, _run_forward(x, a0, FORWARD_ITEMS(parameters))
-    except NOT_AS_GIVEN:
-        result = None
-    if result is None:  # arrays to convert, or an error to report
-        x_arr, x_c, a0_c, params = sequence_inputs(
+    try:
+        try:  # plain arrays in shapes that fit run as they are
+            x_arr, result = x, _run_forward(x, a0, FORWARD_ITEMS(parameters))
+        except NOT_AS_GIVEN:
+            result = None
+        if result is None:  # arrays to convert, or an error to report
+            x_arr, x_c, a0_c, params = sequence_inputs(
+                "rnn_forward", x, a0, parameters, FORWARD_PARAMETERS, X_LAYOUT, A_LAYOUT)
+            result = ran("rnn_forward", _run_forward(x_c, a0_c, params))
+        x_seq, a_hist, y = result
+        steps = RNNStepCaches(a_hist, x_seq, x_arr, parameters)
+        a = steps.a_next.T
+        a.setflags(write=False)  # it shares memory with the caches: a write would change the gradients
+        return a, y.T, (steps, x)
+    except NotReady:  # the kernels are being compiled in the background
+        return _answered_by_numpy().sequence_forward(
             "rnn_forward", x, a0, parameters, FORWARD_PARAMETERS, X_LAYOUT, A_LAYOUT)
-        result = ran("rnn_forward", _run_forward(x_c, a0_c, params))
-    x_seq, a_hist, y = result
-    steps = RNNStepCaches(a_hist, x_seq, x_arr, parameters)
-    a = steps.a_next.T
-    a.setflags(write=False)  # it shares memory with the caches: a write would change the gradients
-    return a, y.T, (steps, x)
 
 
 def rnn_cell_backward(da_next, cache):
@@ -170,19 +188,22 @@ def rnn_cell_backward(da_next, cache):
     gradients : dict with ``dxt (n_x, m)``, ``da_prev (n_a, m)``,
         ``dWax (n_a, n_x)``, ``dWaa (n_a, n_a)``, ``dba (n_a, 1)``.
     """
-    if not isinstance(cache, (tuple, list)) or len(cache) != 4:
-        raise TypeError("cache must be the (a_next, a_prev, xt, parameters) tuple "
-                        "returned by rnn_cell_forward")
-    a_next, a_prev, xt, parameters = cache
-    (da_arr, a_next_arr, a_prev_arr, xt_arr), p, _, dtype = validate(
-        "rnn_cell_backward",
-        [("da_next", da_next, A_LAYOUT), ("cache[0] (a_next)", a_next, A_LAYOUT),
-         ("cache[1] (a_prev)", a_prev, A_LAYOUT), ("cache[2] (xt)", xt, XT_LAYOUT)],
-        parameters, BACKWARD_PARAMETERS, pname="cache[3] (parameters)")
-    arrays = converted([da_arr[:, :, np.newaxis], step_major(a_next_arr, dtype), step_major(a_prev_arr, dtype),
-                        step_major(xt_arr, dtype), p["Waa"], p["Wax"]], dtype)
-    grads = ran("rnn_cell_backward", _run_backward(*arrays))
-    return {"dxt": grads.pop("dx")[:, :, 0], "da_prev": grads.pop("da0"), **grads}
+    try:
+        if not isinstance(cache, (tuple, list)) or len(cache) != 4:
+            raise TypeError("cache must be the (a_next, a_prev, xt, parameters) tuple "
+                            "returned by rnn_cell_forward")
+        a_next, a_prev, xt, parameters = cache
+        (da_arr, a_next_arr, a_prev_arr, xt_arr), p, _, dtype = validate(
+            "rnn_cell_backward",
+            [("da_next", da_next, A_LAYOUT), ("cache[0] (a_next)", a_next, A_LAYOUT),
+             ("cache[1] (a_prev)", a_prev, A_LAYOUT), ("cache[2] (xt)", xt, XT_LAYOUT)],
+            parameters, BACKWARD_PARAMETERS, pname="cache[3] (parameters)")
+        arrays = converted([da_arr[:, :, np.newaxis], step_major(a_next_arr, dtype), step_major(a_prev_arr, dtype),
+                            step_major(xt_arr, dtype), p["Waa"], p["Wax"]], dtype)
+        grads = ran("rnn_cell_backward", _run_backward(*arrays))
+        return {"dxt": grads.pop("dx")[:, :, 0], "da_prev": grads.pop("da0"), **grads}
+    except NotReady:  # the kernels are being compiled in the background
+        return _answered_by_numpy().cell_backward("rnn_cell_backward", (da_next,), cache, lambda: dtype)
 
 
 def rnn_backward(da, caches):
@@ -206,28 +227,31 @@ def rnn_backward(da, caches):
     forward's buffers and the weights from the ``parameters`` dict as it is
     now, as the course's loop over step caches does.
     """
-    try:  # fastrnn's caches and plain arrays in shapes that fit run as they are
-        steps, _ = caches
-        grads = None if type(steps) is not RNNStepCaches else _run_backward(
-            da, steps.a_next, steps.a_hist, steps.x_seq, *BACKWARD_ITEMS(steps.parameters))
-    except NOT_AS_GIVEN:
-        grads = None
-    if grads is not None:
-        return grads
-    # other caches, arrays to convert, or an error to report
-    steps, _ = split_caches(caches, "rnn_forward")
-    da_arr, T = upstream_gradient(da, DA_LAYOUT)
-    if isinstance(steps, RNNStepCaches):
-        p, dtype = recorded_inputs("rnn_backward", da_arr, T, steps, BACKWARD_PARAMETERS)
-        seqs = [steps.a_next, steps.a_hist, steps.x_seq]
-    elif isinstance(steps, StepCaches):
-        raise TypeError("caches come from lstm_forward: use lstm_backward")
-    else:
-        dims = Dims()
-        dims.bind("da", da_arr, DA_LAYOUT)
-        fields = {"a_next": (0, A_LAYOUT), "a_prev": (1, A_LAYOUT), "xt": (2, XT_LAYOUT)}
-        stacked, parameters = stack_user_steps(steps, T, fields, dims, "rnn_cell_forward")
-        seqs = [stacked["a_next"], stacked["a_prev"], stacked["xt"]]
-        p = read_parameters(parameters, BACKWARD_PARAMETERS, dims, name="parameters (from caches)")
-        dtype = common_dtype([da_arr, *seqs, *p.values()])
-    return ran("rnn_backward", _run_backward(*converted([da_arr, *seqs, p["Waa"], p["Wax"]], dtype)))
+    try:
+        try:  # fastrnn's caches and plain arrays in shapes that fit run as they are
+            steps, _ = caches
+            grads = None if type(steps) is not RNNStepCaches else _run_backward(
+                da, steps.a_next, steps.a_hist, steps.x_seq, *BACKWARD_ITEMS(steps.parameters))
+        except NOT_AS_GIVEN:
+            grads = None
+        if grads is not None:
+            return grads
+        # other caches, arrays to convert, or an error to report
+        steps, _ = split_caches(caches, "rnn_forward")
+        da_arr, T = upstream_gradient(da, DA_LAYOUT)
+        if isinstance(steps, RNNStepCaches):
+            p, dtype = recorded_inputs("rnn_backward", da_arr, T, steps, BACKWARD_PARAMETERS)
+            seqs = [steps.a_next, steps.a_hist, steps.x_seq]
+        elif isinstance(steps, StepCaches):
+            raise TypeError("caches come from lstm_forward: use lstm_backward")
+        else:
+            dims = Dims()
+            dims.bind("da", da_arr, DA_LAYOUT)
+            stacked, parameters = stack_user_steps(steps, T, STEP_FIELDS, dims, "rnn_cell_forward")
+            seqs = [stacked["a_next"], stacked["a_prev"], stacked["xt"]]
+            p = read_parameters(parameters, BACKWARD_PARAMETERS, dims, name="parameters (from caches)")
+            dtype = common_dtype([da_arr, *seqs, *p.values()])
+        return ran("rnn_backward", _run_backward(*converted([da_arr, *seqs, p["Waa"], p["Wax"]], dtype)))
+    except NotReady:  # the kernels are being compiled in the background
+        return _answered_by_numpy().sequence_backward(
+            "rnn_backward", da, caches, BACKWARD_PARAMETERS, STEP_FIELDS, "rnn_cell_forward", DA_LAYOUT)

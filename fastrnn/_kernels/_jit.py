@@ -1,6 +1,7 @@
 """How kernels compile: the decorators every kernel uses (:func:`kernel` and its
 variants, :func:`entry_kernel` for the API's entry points), the guard against
 stale disk caches, the vector-code switch and the loading of SciPy's BLAS."""
+import contextlib
 import os
 import sys
 import threading
@@ -29,6 +30,24 @@ _OPTIONS = dict(
 #: stamp of the cache directories (see :mod:`._cache`).
 SOURCES_DIGEST = _cache.sources_digest(SIMD_ENABLED)
 _cache.configure(SOURCES_DIGEST)
+
+
+class NotReady(Exception):
+    """An entry kernel is being compiled or loaded in the background: the
+    caller answers this call with the course's numpy code (:mod:`fastrnn._fallback`)."""
+
+
+@contextlib.contextmanager
+def notice_if_slow(text, after=1.0):
+    """Print ``fastrnn: <text>`` on stderr if the block is still running after
+    ``after`` seconds (a compile), so that no slow first call is silent."""
+    timer = threading.Timer(after, lambda: print(f"fastrnn: {text}", file=sys.stderr, flush=True))
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
 
 
 def _compile(func, options):
@@ -121,6 +140,10 @@ class EntryKernel(dict):
     dtype has a dispatcher of its own, made under a lock.)
     """
 
+    #: Called as ``before_compile(entry, dtype)`` before a dtype's first
+    #: compile or load; may raise NotReady (set by :mod:`fastrnn._background`).
+    before_compile = None
+
     def __init__(self, func, args, options):
         super().__init__()
         self.py_func, self.args, self.options = func, args, options
@@ -135,6 +158,8 @@ class EntryKernel(dict):
     def __missing__(self, dtype):
         if dtype not in ENTRY_DTYPES:
             raise TypeError(f"{self.__name__} has no variant for dtype {dtype}")
+        if self.before_compile is not None:
+            self.before_compile(self, np.dtype(dtype))
         load_blas()
         with self._lock:
             dispatcher = self.get(np.dtype(dtype))  # another thread may have made it meanwhile
@@ -144,7 +169,9 @@ class EntryKernel(dict):
                 # finds compiling switched on (it would compile a variant for
                 # its arguments, or fail half-way).
                 dispatcher = _compile(self.py_func, self.options)
-                dispatcher.compile(self.signature(dtype))
+                with notice_if_slow(f"compiling {self.__name__} ({np.dtype(dtype)}); once per machine, later "
+                                    "runs load it from the disk cache"):
+                    dispatcher.compile(self.signature(dtype))
                 dispatcher.disable_compile(True)
                 self[np.dtype(dtype)] = dispatcher
         return dispatcher

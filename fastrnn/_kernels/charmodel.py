@@ -29,11 +29,12 @@ from numba import types
 from ._jit import contracting_kernel, entry_kernel, inlined_kernel, kernel, reassociating_kernel
 from .activations import exp_range, softmax_row, tanh_range
 from .intrinsics import view_as
+from .layout import copy_into
 from .products import row_times
 from .tuning import ROW_TILE_MAX_BYTES
 
 
-@kernel
+@inlined_kernel
 def workspace(n_a, n_y, T_max):
     """Scratch for :func:`sgd_step`, carved from one allocation: a_hist
     (T_max+1, n_a), probs (T_max, n_y), dys (T_max, n_y), das (T_max, n_a),
@@ -101,7 +102,7 @@ def add_vector_matrix(v, M, out):
         j += 1
 
 
-@kernel
+@inlined_kernel
 def cell_step(k, a_prev, Wax, Waa, b, Wya, by, a, p):
     """One step: ``a = tanh(Wax[:, k] + Waa a_prev + b)`` (no input term for ``k < 0``),
     ``p = softmax(Wya a + by)``."""
@@ -120,7 +121,7 @@ def cell_step(k, a_prev, Wax, Waa, b, Wya, by, a, p):
     softmax_row(p)
 
 
-@kernel
+@inlined_kernel
 def forward_pass(xs, ys, Wax, Waa, Wya, b, by, a_hist, probs):
     """The course's ``rnn_forward`` over one example; returns the loss.
 
@@ -134,7 +135,7 @@ def forward_pass(xs, ys, Wax, Waa, Wya, b, by, a_hist, probs):
     return loss
 
 
-@kernel
+@inlined_kernel
 def backward_pass(xs, ys, Waa, Wya, a_hist, probs, dys, das, da_next, with_da0):
     """The course's ``rnn_backward`` without the weight gradients.
 
@@ -253,7 +254,7 @@ def sum_outer_products(coef, rows, step, out, w, lr, max_value):
             clip_and_step(out[i], w[i], lr, max_value)
 
 
-@kernel
+@inlined_kernel
 def weight_gradients(xs, a_hist, dys, das, dWax, dWaa, dWya, db, dby,
                      step, Wax, Waa, Wya, b, by, lr, max_value):
     """The course's sums of the gradients over the ``len(xs)`` steps, from :func:`backward_pass`.
@@ -295,7 +296,7 @@ def weight_gradients(xs, a_hist, dys, das, dWax, dWaa, dWya, db, dby,
 @kernel
 def forward_loss(xs, ys, a0, Wax, Waa, Wya, b, by, a_hist, probs):
     """:func:`forward_pass` (``a_hist[0]`` is set from ``a0``)."""
-    a_hist[0, :] = a0
+    copy_into(a0, a_hist[0])
     return forward_pass(xs, ys, Wax, Waa, Wya, b, by, a_hist, probs)
 
 
@@ -311,14 +312,14 @@ def backward(xs, ys, Waa, Wya, a_hist, probs, dWax, dWaa, dWya, db, dby, da_next
                      False, dWax, dWaa, dWya, db, dby, 0.0, 0.0)
 
 
-@kernel
+@inlined_kernel
 def sgd_step(xs, ys, a0, Wax, Waa, Wya, b, by, dWax, dWaa, dWya, db, dby, lr, max_value, work):
     """The course's ``optimize``: loss and gradients, clipping, update in place.
 
     Returns the loss; ``work[0][len(xs)]`` is the last hidden state.
     """
     a_hist, probs, dys, das, da_next = work
-    a_hist[0, :] = a0
+    copy_into(a0, a_hist[0])
     loss = forward_pass(xs, ys, Wax, Waa, Wya, b, by, a_hist, probs)
     backward_pass(xs, ys, Waa, Wya, a_hist, probs, dys, das, da_next, False)
     weight_gradients(xs, a_hist, dys, das, dWax, dWaa, dWya, db, dby,
@@ -354,28 +355,31 @@ def optimize_entry(seqs, a0, Wax, Waa, Wya, b, by, lr, max_value, dWax, dWaa, dW
     work = workspace(n_a, n_y, T)
     loss = sgd_step(seqs[:T], seqs[T:], view_as(a0, n_a), Wax, Waa, Wya, view_as(b, n_a), view_as(by, n_y),
                     dWax, dWaa, dWya, view_as(db, n_a), view_as(dby, n_y), lr, max_value, work)
-    view_as(a_last, n_a)[:] = work[0][T]
+    copy_into(work[0][T], view_as(a_last, n_a))
     return loss
 
 
-@kernel
+@inlined_kernel
 def longest_example(starts):
     """The longest sequence, ``len(example) + 1``, of the examples delimited by ``starts``."""
     T_max = 1
     for e in range(starts.shape[0] - 1):
-        T_max = max(T_max, starts[e + 1] - starts[e] + 1)
+        T = starts[e + 1] - starts[e] + 1
+        if T > T_max:
+            T_max = T
     return T_max
 
 
-@kernel
+@inlined_kernel
 def load_example(codes, starts, e, newline, xs_buf, ys_buf):
     """Inputs ``[-1] + example`` and targets ``example + [newline]`` of example ``e``
     into the buffers; returns their length T."""
     lo, hi = starts[e], starts[e + 1]
     T = hi - lo + 1
     xs_buf[0] = -1
-    xs_buf[1:T] = codes[lo:hi]
-    ys_buf[:T - 1] = codes[lo:hi]
+    for k in range(T - 1):  # loops: a slice assignment compiles numba's general broadcasting copy
+        xs_buf[k + 1] = codes[lo + k]
+        ys_buf[k] = codes[lo + k]
     ys_buf[T - 1] = newline
     return T
 
@@ -404,13 +408,13 @@ def train(codes, starts, newline, first, count, a_prev, Wax, Waa, Wya, b, by,
         T = load_example(codes, starts, (first + it) % n_examples, newline, xs_buf, ys_buf)
         xs, ys = xs_buf[:T], ys_buf[:T]
         loss = sgd_step(xs, ys, a_prev, Wax, Waa, Wya, b, by, dWax, dWaa, dWya, db, dby, lr, max_value, work)
-        a_prev[:] = work[0][T]
+        copy_into(work[0][T], a_prev)
         smoothed = smoothed * 0.999 + loss * 0.001
         losses[it] = smoothed
     return smoothed
 
 
-@kernel
+@inlined_kernel
 def draw_index(p, cdf, seed):
     """``np.random.choice(len(p), p=p)`` after ``np.random.seed(seed)``, on numba's generator.
 
@@ -459,7 +463,7 @@ def sample(Wax, Waa, Wya, b, by, newline, seed, max_length, out):
         if idx < 0:
             return -1
         out[count] = idx
-        a_prev[:] = a
+        copy_into(a, a_prev)
         count += 1
     if count == max_length:
         out[count] = newline

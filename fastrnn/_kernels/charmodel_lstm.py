@@ -13,6 +13,7 @@ import numpy as np
 from ._jit import kernel
 from .charmodel import clipped, draw_index, load_example, longest_example
 from .intrinsics import view_as
+from .layout import copy_into
 from .lstm import lstm_backward_steps, lstm_forward, lstm_weight_gradients
 
 
@@ -52,15 +53,15 @@ def loss_and_gradients(xs, ys, a0, c0, params, WxT, WaT, WyT, grads, work):
     for t in range(T):
         if xs[t] >= 0:
             xT[t, 0, xs[t]] = 1.0
-    a_hist[0] = a0
-    c_hist[0] = c0
+    copy_into(a0[0], a_hist[0, 0])
+    copy_into(c0[0], c_hist[0, 0])
     lstm_forward(xT, WxT, WaT, b, WyT, by, a_hist[:T + 1], c_hist[:T + 1], gates[:T], y[:T], 0, 1)
     loss = 0.0
     dWy[:] = 0.0
     dby[:] = 0.0
     for t in range(T):
         loss -= np.log(y[t, 0, ys[t]])
-        dy[:] = y[t, 0]
+        copy_into(y[t, 0], dy)
         dy[ys[t]] -= 1.0
         a_t = a_hist[t + 1, 0]
         da_t = da[t, 0]
@@ -124,8 +125,8 @@ def train(codes, starts, newline, first, count, a_prev, c_prev, params, v, s, st
         xs, ys = xs_buf[:T], ys_buf[:T]
         WxT, WaT, WyT = transposed(params)
         loss = loss_and_gradients(xs, ys, a_prev, c_prev, params, WxT, WaT, WyT, grads, work)
-        a_prev[:] = work[1][T]
-        c_prev[:] = work[2][T]
+        copy_into(work[1][T, 0], a_prev[0])
+        copy_into(work[2][T, 0], c_prev[0])
         clip_and_adam(params, grads, v, s, step + it + 1, lr, beta1, beta2, epsilon, max_value)
         smoothed = smoothed * 0.999 + loss * 0.001
         losses[it] = smoothed

@@ -8,7 +8,7 @@ copies here.  Square blocks of a transpose go through :mod:`.simd`.
 """
 import numpy as np
 
-from ._jit import kernel
+from ._jit import inlined_kernel, kernel
 from .simd import transpose_tiles
 from .tuning import ROW_ALIGN
 
@@ -83,6 +83,15 @@ def transpose_into(src, dst):
     """``dst = src.T`` for ``src (r, c)``, ``dst (c, r)`` (:func:`transpose_block`)."""
     r, c = src.shape
     transpose_block(src, 0, r, 0, c, dst, 0, 0)
+
+
+@inlined_kernel
+def copy_into(src, dst):
+    """``dst[:] = src`` for 1-D arrays of one length, as a loop: numba compiles a slice
+    assignment through its general broadcasting copy, which costs compile time and,
+    at small sizes, run time."""
+    for k in range(dst.shape[0]):
+        dst[k] = src[k]
 
 
 @kernel
