@@ -98,7 +98,11 @@ def before_compile(entry, dtype):
             worker = _workers.get(dtype)
             if not cached(dtype):
                 if worker is None:
-                    _workers[dtype] = _start_worker(dtype)
+                    try:
+                        _workers[dtype] = _start_worker(dtype)
+                    except OSError:  # no way to start a process here: compile in this thread
+                        set_background_compile(False)
+                        return
                     _say(f"compiling the step-by-step kernels ({dtype}) in the background, once per machine; "
                          "until they are ready the course's numpy code answers")
                     raise _jit.NotReady

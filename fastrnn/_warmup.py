@@ -14,16 +14,18 @@ def warmup(dtypes=("float64", "float32"), char_models=True, progress=None):
     ``progress(label)``, if given, is called before each group of kernels.
     Returns the seconds spent.
     """
-    from . import _background, lstm, rnn
+    from . import _background
 
     previous = _background.set_background_compile(False)  # eagerly, here
     try:
-        return _warm(dtypes, char_models, progress or (lambda label: None), lstm, rnn)
+        return _warm(dtypes, char_models, progress or (lambda label: None))
     finally:
         _background.set_background_compile(previous)
 
 
-def _warm(dtypes, char_models, progress, lstm, rnn):
+def _warm(dtypes, char_models, progress):
+    from . import lstm, rnn
+
     t0 = time.perf_counter()
     for dtype in dtypes:
         dtype = np.dtype(dtype)

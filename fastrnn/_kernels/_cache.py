@@ -147,7 +147,7 @@ def places(digest):
             else:
                 primary = str(Path(__file__).parent / "__pycache__")
             fallbacks = [os.path.join(AppDirs(appname="numba", appauthor=False).user_cache_dir, subpath),
-                         os.path.join(tempfile.gettempdir(), f"fastrnn-numba-{os.getuid()}", subpath)]
+                         os.path.join(tempfile.gettempdir(), f"fastrnn-numba-{getattr(os, 'getuid', lambda: 0)()}", subpath)]
             _places = choose_places(primary, [f for f in fallbacks if f != primary], digest)
         return _places
 
@@ -169,7 +169,7 @@ class _KernelLocator(caching._SourceFileBackedLocatorMixin, caching._CacheLocato
     or not numba could write there: :class:`KernelCache` decides)."""
 
     def __init__(self, py_func, py_file):
-        self._py_func, self._py_file = py_func, py_file
+        self._py_file = py_file
         self._lineno = py_func.__code__.co_firstlineno
         chosen = places(_DIGEST[0])
         self._cache_path = chosen.write or (chosen.read[0] if chosen.read else "")
