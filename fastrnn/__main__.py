@@ -94,11 +94,9 @@ def train(args):
         raise UsageError(f"--hidden {args.hidden}: not enough memory for a model of that size") from None
     print(f"Training a character-level {cell.upper()} (n_a = {trainer.n_a}) on {len(examples)} names "
           f"for {args.iterations} iterations", flush=True)
-    sampler = None
-    if args.count and cell == "rnn":  # the sampler compiles on the other core meanwhile
-        sampler = _background.compile_elsewhere(
-            "import numpy as np; from fastrnn.charmodel import rnn; "
-            "rnn.sample(rnn.initialize_parameters(2, 27, 27), {chr(10): 0}, 0)")
+    helper = None
+    if cell == "rnn":  # part of the trainer and the sampler compile on the other core meanwhile
+        helper = _background.compile_elsewhere("from fastrnn.charmodel import rnn; rnn.compile_parts()")
     t0 = time.perf_counter()
     with notice_if_slow(f"compiling the character model's kernels (once per machine; later runs load them "
                         f"from the disk cache)"):
@@ -109,8 +107,8 @@ def train(args):
     print(f"Trained {args.iterations} iterations in {t_train:.2f} s "
           f"({t_train / max(args.iterations, 1) * 1e6:.1f} us each; compiling/loading kernels took {t_compile:.2f} s); "
           f"smoothed loss {trainer.loss:.4f}")
-    if sampler is not None:
-        sampler.wait()
+    if helper is not None:
+        helper.wait()
     print(f"Sampled names (seeds {args.seed} .. {args.seed + args.count - 1}):")
     for k in range(args.count):
         print("  " + cm.get_sample(trainer.sample(args.seed + k), ix_to_char).strip())

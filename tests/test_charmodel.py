@@ -299,3 +299,15 @@ def test_weight_gradient_sums_follow_the_course_order_then_clip_and_step(T):
     np.testing.assert_allclose(out, clipped, rtol=1e-14, atol=1e-14)
     assert (np.abs(out) <= 5.0).all()
     np.testing.assert_allclose(w_stepped, w + -0.1 * clipped, rtol=1e-14, atol=1e-14)
+
+
+def test_compile_parts_leaves_the_global_random_state_alone():
+    """The helper that compiles part of the trainer beside it (python -m fastrnn) draws its
+    tiny parameters without moving numpy's global generator."""
+    from fastrnn.charmodel import rnn
+
+    np.random.seed(123)
+    state = np.random.get_state()
+    rnn.compile_parts()
+    after = np.random.get_state()
+    assert all(np.array_equal(a, b) if isinstance(a, np.ndarray) else a == b for a, b in zip(state, after))

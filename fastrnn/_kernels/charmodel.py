@@ -26,7 +26,7 @@ comes from :func:`workspace`.
 import numpy as np
 from numba import types
 
-from ._jit import contracting_kernel, entry_kernel, inlined_kernel, kernel, reassociating_kernel
+from ._jit import contracting_kernel, entry_kernel, inlined_kernel, kernel, one_variant_kernel, reassociating_kernel
 from .activations import exp_range, softmax_row, tanh_range
 from .intrinsics import view_as
 from .layout import copy_into
@@ -254,7 +254,7 @@ def sum_outer_products(coef, rows, step, out, w, lr, max_value):
             clip_and_step(out[i], w[i], lr, max_value)
 
 
-@inlined_kernel
+@one_variant_kernel
 def weight_gradients(xs, a_hist, dys, das, dWax, dWaa, dWya, db, dby,
                      step, Wax, Waa, Wya, b, by, lr, max_value):
     """The course's sums of the gradients over the ``len(xs)`` steps, from :func:`backward_pass`.

@@ -394,6 +394,24 @@ def optimize(X, Y, a_prev, parameters, learning_rate=0.01):
     return np.float64(loss), g, a_last
 
 
+def compile_parts():
+    """Compile (or load) the trainer's weight-gradient kernel and the sampler, on tiny inputs.
+
+    For a process running beside one that compiles :class:`CharTrainer`'s
+    kernel: the two compile on two cores, and the trainer's compile loads the
+    weight-gradient kernel from the disk cache (its argument types are the
+    ones the trainer passes).  The global random state is left as it was.
+    """
+    state = np.random.get_state()
+    n_a, n_x = 2, 3
+    f = np.zeros
+    _kernels.weight_gradients(np.zeros(1, np.int64), f((2, n_a)), f((1, n_x)), f((1, n_a)), f((n_a, n_x)),
+                              f((n_a, n_a)), f((n_x, n_a)), f(n_a), f(n_x), False, f((n_a, n_x)), f((n_a, n_a)),
+                              f((n_x, n_a)), f(n_a), f(n_x), 0.0, 1.0)
+    sample(initialize_parameters(n_a, n_x, n_x), {"\n": 0}, 0)
+    np.random.set_state(state)
+
+
 # --- training ------------------------------------------------------------
 
 class CharTrainer:
