@@ -1,6 +1,7 @@
 """Random bad and odd inputs to every public function: a clear error (ValueError, TypeError,
 KeyError) or a right answer, never another exception, and the caller's arrays never changed."""
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -79,6 +80,7 @@ def call(function, *args):
         pass
 
 
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 @settings(max_examples=120, deadline=None)
 @given(st.sampled_from(["rnn", "lstm"]), st.integers(0, 3), st.sampled_from(["x", "a0", "key", "da", "drop"]),
        odd_values, st.integers(0, 1000))
@@ -105,6 +107,7 @@ def test_sequence_functions_on_odd_inputs(model, which, where, value, seed):
     assert unchanged(before)
 
 
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")  # np.matrix's own
 @settings(max_examples=80, deadline=None)
 @given(st.sampled_from(["Wax", "Waa", "Wya", "b", "by", "a_prev", "X", "Y"]), odd_values, st.integers(0, 1000))
 def test_char_model_on_odd_inputs(where, value, seed):
