@@ -13,11 +13,15 @@ Sub-commands:
 ``check``
     run the step-by-step notebook's recipes through fastrnn and the numpy
     code, compare every output, and print a speed table (same run, ratios).
+``sweep``
+    train many configurations of the names model at once on Dask
+    (:mod:`fastrnn.sweep`).
 
 Bad arguments or data give a one-line error and exit code 2.
 """
 import argparse
 import importlib.util
+import os
 import pathlib
 import sys
 import time
@@ -246,10 +250,91 @@ def build_parser():
     s.add_argument("--seed", type=_nonnegative_int, default=0, help="first sampling seed (default 0)")
     c = sub.add_parser("check", help="check against the numpy course code and print a speed table")
     c.add_argument("--quick", action="store_true", help="only the small shapes, shorter timing")
+    w = sub.add_parser("sweep", help="train many configurations of the names model, on Dask if installed")
+    w.add_argument("--out", required=True, metavar="DIR", help="output folder (a sweep started again skips what "
+                                                              "it finished)")
+    w.add_argument("--config", metavar="FILE", help="configurations in a JSON or TOML file (else the lists below)")
+    w.add_argument("--cell", default="rnn", help="cells, comma-separated: rnn,lstm (default rnn)")
+    w.add_argument("--hidden", default="50", help="hidden sizes, comma-separated (default 50)")
+    w.add_argument("--lr", help="learning rates, comma-separated (default: each cell's own)")
+    w.add_argument("--iterations", default="2000", help="iterations, comma-separated (default 2000)")
+    w.add_argument("--seeds", type=_positive_int, default=1, help="seeds 0 .. N-1 of every configuration (default 1)")
+    w.add_argument("--scheduler", default="local",
+                   help="'local' (a local Dask cluster, default), 'none' (one after another here), or the "
+                        "address of a Dask scheduler")
+    w.add_argument("--workers", type=_positive_int, help="processes of the local cluster (default: the cores)")
+    w.add_argument("--names", metavar="FILE", help="training names, one per line (default: the bundled ones)")
+    w.add_argument("--plot", metavar="FILE.png", help="plot the loss curves (needs matplotlib)")
     return parser
 
 
-COMMANDS = {"train": train, "sample": sample, "check": check}
+def sweep(args):
+    from . import sweep as sw
+
+    try:
+        if args.config:
+            configs = sw.read_configs(args.config)
+        else:
+            grid = {"cell": args.cell.split(","), "hidden": _int_list(args.hidden, "--hidden"),
+                    "iterations": _int_list(args.iterations, "--iterations")}
+            if args.lr:
+                grid["lr"] = _float_list(args.lr, "--lr")
+            configs = sw.expand(grid, args.seeds)
+        names = _read_names(args.names) if args.names else None
+        if args.plot:
+            _require_matplotlib()
+        rows = sw.run_sweep(configs, args.out, scheduler=args.scheduler, workers=args.workers, names=names,
+                            progress=lambda text: print(text, flush=True))
+    except sw.SweepError as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"cannot write --out {args.out}: {exc}") from None
+    good = [r for r in rows if r["error"] is None]
+    print(f"Results: {os.path.join(args.out, 'results.md')} and results.csv"
+          + (f"; best {good[0]['id']} (validation loss {good[0]['validation_loss']:.4f}) in "
+             f"{os.path.join(args.out, 'best.npz')}" if good else "; every configuration failed"))
+    if args.plot:
+        _plot_curves(rows, args.plot)
+        print(f"Plotted the loss curves to {args.plot}")
+    return 0 if good else 1
+
+
+def _int_list(text, option):
+    try:
+        return [int(v) for v in text.split(",")]
+    except ValueError:
+        raise UsageError(f"{option} takes integers separated by commas, got {text!r}") from None
+
+
+def _float_list(text, option):
+    try:
+        return [float(v) for v in text.split(",")]
+    except ValueError:
+        raise UsageError(f"{option} takes numbers separated by commas, got {text!r}") from None
+
+
+def _plot_curves(rows, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 5))
+    for row in rows:
+        if row["curve"]:
+            ax.plot(np.linspace(0, row["iterations"], len(row["curve"])), row["curve"], label=row["id"])
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("smoothed training loss")
+    ax.legend(fontsize=6)
+    try:
+        fig.savefig(path, dpi=100)
+    except OSError as exc:
+        raise UsageError(f"cannot write --plot {path}: {exc}") from None
+    finally:
+        plt.close(fig)
+
+
+COMMANDS = {"train": train, "sample": sample, "check": check, "sweep": sweep}
 
 
 def main(argv=None):

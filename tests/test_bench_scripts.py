@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 
@@ -27,3 +29,10 @@ def test_split_runs_one_round():
                          capture_output=True, text=True, check=True).stdout
     rows = [line for line in out.splitlines() if line.startswith("| rnn") or line.startswith("| lstm")]
     assert len(rows) >= 4 and all(row.endswith(" |") for row in rows)
+
+
+def test_sweep_runs_a_small_sweep():
+    pytest.importorskip("distributed")
+    out = subprocess.run([sys.executable, str(BENCH / "sweep.py"), "--iterations", "200"],
+                         capture_output=True, text=True, check=True).stdout
+    assert "LocalCluster of 2 workers" in out and out.count("first task on a worker") == 2
