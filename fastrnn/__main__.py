@@ -23,7 +23,9 @@ import argparse
 import importlib.util
 import os
 import pathlib
+import signal
 import sys
+import threading
 import time
 
 import numpy as np
@@ -186,20 +188,29 @@ class Interrupted(Exception):
 
 
 def _train_with_progress(trainer, iterations, chunk=500):
+    """Run ``iterations`` in chunks with a progress bar; Ctrl-C stops after the current chunk
+    (a handler sets a flag, so no chunk or bar update is cut in the middle) and raises Interrupted."""
     from tqdm import tqdm
 
     losses = []
     done = 0
+    stop = []
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGINT, lambda number, frame: stop.append(number))
     try:
         with tqdm(total=iterations, unit="it", desc="training", smoothing=0.1) as bar:
-            while done < iterations:
+            while done < iterations and not stop:
                 step = min(chunk, iterations - done)
                 losses.append(trainer.run(step))
                 done += step
                 bar.update(step)
                 bar.set_postfix(loss=f"{trainer.loss:.3f}")
-    except KeyboardInterrupt:
-        raise Interrupted(f"interrupted after {done} of {iterations} iterations; nothing was saved") from None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    if stop:
+        raise Interrupted(f"interrupted after {done} of {iterations} iterations; nothing was saved")
     return np.concatenate(losses) if losses else np.empty(0)
 
 

@@ -243,7 +243,7 @@ def test_ctrl_c_during_training_is_one_line_and_exit_130(tmp_path):
         out, err = process.communicate(timeout=60)
     finally:
         process.kill()
-    assert process.returncode == 130
+    assert process.returncode == 130, err
     last = err.strip().splitlines()[-1]
     assert "interrupted" in last and "nothing was saved" in last and "Traceback" not in err
     assert not (tmp_path / "x.npz").exists()
