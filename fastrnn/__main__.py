@@ -20,6 +20,7 @@ Sub-commands:
 Bad arguments or data give a one-line error and exit code 2.
 """
 import argparse
+import contextlib
 import importlib.util
 import os
 import pathlib
@@ -104,11 +105,14 @@ def train(args):
     if cell == "rnn":  # part of the trainer and the sampler compile on the other core meanwhile
         helper = _background.compile_elsewhere("from fastrnn.charmodel import rnn; rnn.compile_parts()")
     t0 = time.perf_counter()
-    with notice_if_slow(f"compiling the character model's kernels (once per machine; later runs load them "
-                        f"from the disk cache)"):
-        trainer.run(0)  # compile, or load the compiled kernels from numba's cache
-    t_compile = time.perf_counter() - t0
-    losses = _train_with_progress(trainer, args.iterations)
+    with _interrupts_deferred() as stop:
+        with notice_if_slow(f"compiling the character model's kernels (once per machine; later runs load "
+                            f"them from the disk cache)"):
+            trainer.run(0)  # compile, or load the compiled kernels from numba's cache
+        if stop:
+            raise Interrupted("interrupted while compiling; nothing was saved")
+        t_compile = time.perf_counter() - t0
+        losses = _train_with_progress(trainer, args.iterations, stop)
     t_train = time.perf_counter() - t0 - t_compile
     print(f"Trained {args.iterations} iterations in {t_train:.2f} s "
           f"({t_train / max(args.iterations, 1) * 1e6:.1f} us each; compiling/loading kernels took {t_compile:.2f} s); "
@@ -187,28 +191,36 @@ class Interrupted(Exception):
     """Ctrl-C: one line on stderr, exit code 130."""
 
 
-def _train_with_progress(trainer, iterations, chunk=500):
-    """Run ``iterations`` in chunks with a progress bar; Ctrl-C stops after the current chunk
-    (a handler sets a flag, so no chunk or bar update is cut in the middle) and raises Interrupted."""
-    from tqdm import tqdm
-
-    losses = []
-    done = 0
+@contextlib.contextmanager
+def _interrupts_deferred():
+    """Ctrl-C sets a flag (the list yielded) instead of raising KeyboardInterrupt, in the main
+    thread: a compile or a training chunk is never cut in the middle (numba does not recover from
+    an interrupt inside its compiler), and the caller stops at the next safe point."""
     stop = []
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGINT, lambda number, frame: stop.append(number))
     try:
-        with tqdm(total=iterations, unit="it", desc="training", smoothing=0.1) as bar:
-            while done < iterations and not stop:
-                step = min(chunk, iterations - done)
-                losses.append(trainer.run(step))
-                done += step
-                bar.update(step)
-                bar.set_postfix(loss=f"{trainer.loss:.3f}")
+        yield stop
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
+
+
+def _train_with_progress(trainer, iterations, stop, chunk=500):
+    """Run ``iterations`` in chunks with a progress bar; stops after the chunk in which ``stop``
+    (see :func:`_interrupts_deferred`) became true, raising Interrupted."""
+    from tqdm import tqdm
+
+    losses = []
+    done = 0
+    with tqdm(total=iterations, unit="it", desc="training", smoothing=0.1) as bar:
+        while done < iterations and not stop:
+            step = min(chunk, iterations - done)
+            losses.append(trainer.run(step))
+            done += step
+            bar.update(step)
+            bar.set_postfix(loss=f"{trainer.loss:.3f}")
     if stop:
         raise Interrupted(f"interrupted after {done} of {iterations} iterations; nothing was saved")
     return np.concatenate(losses) if losses else np.empty(0)
