@@ -35,7 +35,7 @@ def main(argv=None):
         t_there = time.perf_counter() - t0
     per_config = sum(r["seconds"] for r in here) / len(here)
     first = sorted(there, key=lambda r: r["queued_seconds"])[:args.workers]
-    print(f"| run | wall time | speedup |")
+    print("| run | wall time | speedup |")
     print("|---|---:|---:|")
     print(f"| {len(configs)} configurations ({per_config:.2f} s of training each), one after another here "
           f"| {t_here:.2f} s | 1.00x |")

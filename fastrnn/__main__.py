@@ -106,8 +106,8 @@ def train(args):
         helper = _background.compile_elsewhere("from fastrnn.charmodel import rnn; rnn.compile_parts()")
     t0 = time.perf_counter()
     with _interrupts_deferred() as stop:
-        with notice_if_slow(f"compiling the character model's kernels (once per machine; later runs load "
-                            f"them from the disk cache)"):
+        with notice_if_slow("compiling the character model's kernels (once per machine; later runs load "
+                            "them from the disk cache)"):
             trainer.run(0)  # compile, or load the compiled kernels from numba's cache
         if stop:
             raise Interrupted("interrupted while compiling; nothing was saved")

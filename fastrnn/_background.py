@@ -49,11 +49,6 @@ def set_background_compile(enabled):
     return previous
 
 
-def get_background_compile():
-    """Whether first calls compile in the background (see :mod:`fastrnn._background`)."""
-    return _enabled
-
-
 def _entries():
     from ._kernels import lstm, rnn
 
@@ -92,30 +87,39 @@ def before_compile(entry, dtype):
         return
     if threading.current_thread() is _loaders.get(dtype):
         return  # the loader itself
+    loader = _loader(dtype)
+    if loader is not None and loader.is_alive():
+        raise _jit.NotReady
+    # loaded, the loader failed on this entry, or the background compile failed: finish here
+
+
+def _loader(dtype):
+    """The thread that loads the step kernels of ``dtype`` into this process, started once
+    they are in the disk cache; raises NotReady while the background compile (started here
+    on the first call) runs; None when this thread should compile them instead."""
     with _lock:
         loader = _loaders.get(dtype)
-        if loader is None:
-            worker = _workers.get(dtype)
-            if not cached(dtype):
-                if worker is None:
-                    try:
-                        _workers[dtype] = _start_worker(dtype)
-                    except OSError:  # no way to start a process here: compile in this thread
-                        set_background_compile(False)
-                        return
-                    _say(f"compiling the step-by-step kernels ({dtype}) in the background, once per machine; "
-                         "until they are ready the course's numpy code answers")
-                    raise _jit.NotReady
-                if worker.poll() is None:
-                    raise _jit.NotReady
-                if worker.returncode != 0 or not cached(dtype):
-                    return  # the background compile failed: compile here
-            loader = _loaders[dtype] = threading.Thread(target=_load, args=(dtype,), daemon=True,
-                                                        name=f"fastrnn-load-{dtype}")
-            loader.start()
-    if loader.is_alive():
-        raise _jit.NotReady
-    # loaded (or the loader failed on this entry): finish here
+        if loader is not None:
+            return loader
+        worker = _workers.get(dtype)
+        if not cached(dtype):
+            if worker is None:
+                try:
+                    _workers[dtype] = _start_worker(dtype)
+                except OSError:  # no way to start a process here: compile in this thread
+                    set_background_compile(False)
+                    return None
+                _say(f"compiling the step-by-step kernels ({dtype}) in the background, once per machine; "
+                     "until they are ready the course's numpy code answers")
+                raise _jit.NotReady
+            if worker.poll() is None:
+                raise _jit.NotReady
+            if worker.returncode != 0 or not cached(dtype):
+                return None  # the background compile failed: compile here
+        loader = _loaders[dtype] = threading.Thread(target=_load, args=(dtype,), daemon=True,
+                                                    name=f"fastrnn-load-{dtype}")
+        loader.start()
+        return loader
 
 
 def _load(dtype):
@@ -129,6 +133,14 @@ def _load(dtype):
 def _start_worker(dtype):
     return compile_elsewhere(f"from fastrnn._background import compile_step_kernels; "
                              f"compile_step_kernels({str(dtype)!r})")
+
+
+def answered_by_numpy():
+    """:mod:`fastrnn._fallback` (imported on first use: it imports the course's code), which
+    answers the public functions' calls while their kernels are not ready."""
+    from . import _fallback
+
+    return _fallback
 
 
 def compile_elsewhere(code):
@@ -151,7 +163,7 @@ def wait(timeout=None):
             return False
     for dtype in list(_workers):
         try:
-            before_compile(_entries()[0], np.dtype(dtype))
+            _loader(dtype)
         except _jit.NotReady:
             pass
     for loader in list(_loaders.values()):

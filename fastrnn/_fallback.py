@@ -48,10 +48,9 @@ def sequence_forward(tag, x, a0, parameters, spec, x_layout, a_layout):
     return _cast(result[:-1], dtype) + ((steps, x),)
 
 
-def cell_backward(tag, gradients, cache, checks):
-    """``course.<tag>(*gradients, cache)`` after fastrnn's checks of the same call (``checks``,
-    a callable raising its errors); results in the dtype of the inputs."""
-    dtype = checks()
+def cell_backward(tag, gradients, cache, dtype):
+    """``course.<tag>(*gradients, cache)``, for a call that passed fastrnn's checks; results in
+    ``dtype`` (the call's result dtype)."""
     return _cast(getattr(course, tag)(*gradients, cache), dtype)
 
 

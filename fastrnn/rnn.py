@@ -13,6 +13,7 @@ from . import _threads
 from ._buffers import work
 from ._caches import RNNStepCaches, StepCaches, stack_user_steps
 from ._kernels import rnn as _kernels
+from ._background import answered_by_numpy
 from ._kernels._jit import NotReady
 from ._validate import (NOT_AS_GIVEN, Dims, common_dtype, converted, ran, read_parameters,
                         recorded_inputs, sequence_inputs, split_caches, step_major, upstream_gradient,
@@ -44,13 +45,6 @@ _BACKWARD_ENTRY = _kernels.rnn_backward_entry
 _FORWARD_PART = _kernels.rnn_forward_part_entry
 _BACKWARD_PART = _kernels.rnn_backward_part_entry
 _WEIGHT_GRADIENTS = _kernels.rnn_weight_gradients_entry
-
-
-def _answered_by_numpy():
-    """:mod:`fastrnn._fallback`: the course's numpy code answers while the kernels are compiled."""
-    from . import _fallback
-
-    return _fallback
 
 
 def _run_forward(x, a0, params):
@@ -132,7 +126,7 @@ def rnn_cell_forward(xt, a_prev, parameters):
         a_next = a_hist[1].T
         return a_next, y[0].T, (a_next, a_prev, xt, parameters)
     except NotReady:  # the kernels are being compiled in the background
-        return _answered_by_numpy().cell_forward(
+        return answered_by_numpy().cell_forward(
             "rnn_cell_forward", [("xt", xt, XT_LAYOUT), ("a_prev", a_prev, A_LAYOUT)], parameters, FORWARD_PARAMETERS)
 
 
@@ -170,7 +164,7 @@ def rnn_forward(x, a0, parameters):
         a.setflags(write=False)  # it shares memory with the caches: a write would change the gradients
         return a, y.T, (steps, x)
     except NotReady:  # the kernels are being compiled in the background
-        return _answered_by_numpy().sequence_forward(
+        return answered_by_numpy().sequence_forward(
             "rnn_forward", x, a0, parameters, FORWARD_PARAMETERS, X_LAYOUT, A_LAYOUT)
 
 
@@ -203,7 +197,7 @@ def rnn_cell_backward(da_next, cache):
         grads = ran("rnn_cell_backward", _run_backward(*arrays))
         return {"dxt": grads.pop("dx")[:, :, 0], "da_prev": grads.pop("da0"), **grads}
     except NotReady:  # the kernels are being compiled in the background
-        return _answered_by_numpy().cell_backward("rnn_cell_backward", (da_next,), cache, lambda: dtype)
+        return answered_by_numpy().cell_backward("rnn_cell_backward", (da_next,), cache, dtype)
 
 
 def rnn_backward(da, caches):
@@ -253,5 +247,5 @@ def rnn_backward(da, caches):
             dtype = common_dtype([da_arr, *seqs, *p.values()])
         return ran("rnn_backward", _run_backward(*converted([da_arr, *seqs, p["Waa"], p["Wax"]], dtype)))
     except NotReady:  # the kernels are being compiled in the background
-        return _answered_by_numpy().sequence_backward(
+        return answered_by_numpy().sequence_backward(
             "rnn_backward", da, caches, BACKWARD_PARAMETERS, STEP_FIELDS, "rnn_cell_forward", DA_LAYOUT)

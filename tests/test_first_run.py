@@ -4,7 +4,6 @@ import os
 import subprocess
 import sys
 
-import pytest
 
 #: Every public function of the notebook on its recipe, twice: before and after the kernels are ready.
 PROBE = """

@@ -24,7 +24,6 @@ sources (numba's own choice); the per-user fallback is numba's user-wide
 cache directory, or a directory in the system's temporary directory.
 Writes are atomic (numba writes a temporary file and renames it).
 """
-import glob
 import hashlib
 import os
 import tempfile
@@ -259,15 +258,3 @@ class KernelCache(caching.FunctionCache):
             warn_once(f"cannot write the numba cache {self._places.write} ({exc}); "
                       "kernels compile in memory from now on")
             self._write_file = None
-
-
-def reset_places():
-    """Forget the chosen places (tests): the next kernel created chooses again."""
-    global _places
-    with _places_lock:
-        _places = None
-
-
-def cache_files(path):
-    """The kernel cache files in ``path`` (for tests and tools)."""
-    return sorted(glob.glob(os.path.join(path, "*.nb[ic]")))

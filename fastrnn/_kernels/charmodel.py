@@ -27,7 +27,7 @@ import numpy as np
 from numba import types
 
 from ._jit import contracting_kernel, entry_kernel, inlined_kernel, kernel, one_variant_kernel, reassociating_kernel
-from .activations import exp_range, softmax_row, tanh_range
+from .activations import softmax_row, tanh_range
 from .intrinsics import view_as
 from .layout import copy_into
 from .products import row_times
