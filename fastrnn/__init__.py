@@ -1,4 +1,4 @@
-"""fastrnn: the course's numpy RNN and LSTM functions, compiled with Numba.
+"""fastrnn: the course's numpy RNN, LSTM and GRU functions, compiled with Numba.
 
 Replace the notebook's definitions with ``from fastrnn import *``: every
 function keeps the course's name, arguments, return values, shapes, caches
@@ -11,6 +11,7 @@ several threads: :func:`set_num_threads` (see :mod:`fastrnn._threads`).
 """
 from . import _background, _threads
 from ._warmup import warmup
+from .gru import gru_backward, gru_cell_backward, gru_cell_forward, gru_forward
 from .lstm import lstm_backward, lstm_cell_backward, lstm_cell_forward, lstm_forward
 from .rnn import rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward
 from .rnn_utils import initialize_adam, sigmoid, softmax, update_parameters_with_adam
@@ -25,5 +26,6 @@ set_background_compile, wait_for_kernels = _background.set_background_compile, _
 __all__ = [
     "rnn_cell_forward", "rnn_forward", "rnn_cell_backward", "rnn_backward",
     "lstm_cell_forward", "lstm_forward", "lstm_cell_backward", "lstm_backward",
+    "gru_cell_forward", "gru_forward", "gru_cell_backward", "gru_backward",
     "softmax", "sigmoid", "initialize_adam", "update_parameters_with_adam", "warmup",
 ]

@@ -32,7 +32,8 @@ import numpy as np
 from ._kernels import _cache, _jit
 
 #: The entry kernels compiled in the background: those of every sequence and cell function.
-STEP_ENTRIES = ("rnn_forward_entry", "rnn_backward_entry", "lstm_forward_entry", "lstm_backward_entry")
+STEP_ENTRIES = ("rnn_forward_entry", "rnn_backward_entry", "lstm_forward_entry", "lstm_backward_entry",
+                "gru_forward_entry", "gru_backward_entry")
 MARKER = "fastrnn-step-kernels-{dtype}.ready"
 
 _enabled = os.environ.get("FASTRNN_BACKGROUND", "1").strip().lower() not in ("0", "off", "false", "no")
@@ -50,10 +51,10 @@ def set_background_compile(enabled):
 
 
 def _entries():
-    from ._kernels import lstm, rnn
+    from ._kernels import gru, lstm, rnn
 
-    return [getattr(module, name) for module, names in ((rnn, STEP_ENTRIES[:2]), (lstm, STEP_ENTRIES[2:]))
-            for name in names]
+    return [getattr(module, name) for module in (rnn, lstm, gru) for name in STEP_ENTRIES
+            if name.startswith(module.__name__.rsplit(".", 1)[1] + "_")]
 
 
 def _marker_paths(dtype):

@@ -1,6 +1,6 @@
 """Step caches that stay drop-in without one tuple per step.
 
-``rnn_forward``/``lstm_forward`` return ``caches = (steps, x)`` where
+``rnn_forward``/``lstm_forward``/``gru_forward`` return ``caches = (steps, x)`` where
 ``steps[t]`` is the course's step tuple.  ``steps`` is a read-only sequence
 (``len``, indexing, slicing, iteration, as a list) that builds each tuple on
 access from fastrnn's buffers; the fused backward reads the buffers directly.
@@ -22,6 +22,7 @@ class StepCaches(Sequence):
     """
 
     __slots__ = ("a_hist", "a_next", "x_seq", "x", "parameters")
+    CELL = None  # "rnn", "lstm", "gru": whose forward made them (for messages)
 
     def __init__(self, a_hist, x_seq, x, parameters):
         self.a_hist, self.x_seq, self.x, self.parameters = a_hist, x_seq, x, parameters
@@ -56,6 +57,7 @@ class RNNStepCaches(StepCaches):
     """``steps[t] = (a_next, a_prev, xt, parameters)``, each ``(n, m)``."""
 
     __slots__ = ()
+    CELL = "rnn"
 
     def describe(self):
         T, m, n_x = self.x_seq.shape
@@ -73,6 +75,7 @@ class LSTMStepCaches(StepCaches):
     """
 
     __slots__ = ("c_hist", "c_next", "gates")
+    CELL = "lstm"
 
     def __init__(self, a_hist, c_hist, gates, x_seq, x, parameters):
         super().__init__(a_hist, x_seq, x, parameters)
@@ -88,6 +91,31 @@ class LSTMStepCaches(StepCaches):
         g = self.gates[t]
         return (self.a_hist[t + 1].T, self.c_hist[t + 1].T, self.a_hist[t].T, self.c_hist[t].T,
                 g[:, :n_a].T, g[:, n_a:2 * n_a].T, g[:, 2 * n_a:3 * n_a].T, g[:, 3 * n_a:].T,
+                self.xt(t), self.parameters)
+
+
+class GRUStepCaches(StepCaches):
+    """``steps[t] = (a_next, a_prev, rt, ut, cct, xt, parameters)``.
+
+    Also holds ra_hist : (T, m, n_a) = r * a<t-1> of each step and gates :
+    (T, m, 3 n_a) = r, u, cc.
+    """
+
+    __slots__ = ("ra_hist", "gates")
+    CELL = "gru"
+
+    def __init__(self, a_hist, ra_hist, gates, x_seq, x, parameters):
+        super().__init__(a_hist, x_seq, x, parameters)
+        self.ra_hist, self.gates = ra_hist, gates
+
+    def describe(self):
+        T, m, n_x = self.x_seq.shape
+        return f"(a_next, a_prev, rt, ut, cct, xt, parameters), n_x={n_x}, n_a={self.a_hist.shape[2]}, m={m}"
+
+    def _step(self, t):
+        n_a = self.a_hist.shape[2]
+        g = self.gates[t]
+        return (self.a_hist[t + 1].T, self.a_hist[t].T, g[:, :n_a].T, g[:, n_a:2 * n_a].T, g[:, 2 * n_a:].T,
                 self.xt(t), self.parameters)
 
 

@@ -24,12 +24,12 @@ def warmup(dtypes=("float64", "float32"), char_models=True, progress=None):
 
 
 def _warm(dtypes, char_models, progress):
-    from . import lstm, rnn
+    from . import gru, lstm, rnn
 
     t0 = time.perf_counter()
     for dtype in dtypes:
         dtype = np.dtype(dtype)
-        progress(f"the RNN and LSTM kernels ({dtype})")
+        progress(f"the RNN, LSTM and GRU kernels ({dtype})")
         _compile_entry_kernels(dtype)
         x, a0, da = _tiny(dtype, (2, 2, 2)), _tiny(dtype, (3, 2)), _tiny(dtype, (3, 2, 2))
         p = {"Wax": _tiny(dtype, (3, 2)), "Waa": _tiny(dtype, (3, 3)), "ba": _tiny(dtype, (3, 1)),
@@ -40,6 +40,10 @@ def _warm(dtypes, char_models, progress):
         p.update(Wy=_tiny(dtype, (2, 3)), by=_tiny(dtype, (2, 1)))
         lstm.lstm_backward(da, lstm.lstm_forward(x, a0, p)[3])
         lstm.lstm_cell_backward(da[:, :, 0], da[:, :, 0], lstm.lstm_cell_forward(x[:, :, 0], a0, a0, p)[3])
+        p = {f"{w}{g}": _tiny(dtype, (3, 5) if w == "W" else (3, 1)) for g in "ruc" for w in "Wb"}
+        p.update(Wy=_tiny(dtype, (2, 3)), by=_tiny(dtype, (2, 1)))
+        gru.gru_backward(da, gru.gru_forward(x, a0, p)[2])
+        gru.gru_cell_backward(da[:, :, 0], gru.gru_cell_forward(x[:, :, 0], a0, p)[2])
     if char_models:
         progress("the character models' kernels")
         _warm_char_models()
@@ -52,9 +56,9 @@ def _tiny(dtype, shape):
 
 
 def _compile_entry_kernels(dtype):
-    from ._kernels import _jit, lstm, rnn
+    from ._kernels import _jit, gru, lstm, rnn
 
-    for module in (rnn, lstm):
+    for module in (rnn, lstm, gru):
         for entry in vars(module).values():
             if isinstance(entry, _jit.EntryKernel):
                 entry[dtype]

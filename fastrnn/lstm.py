@@ -259,7 +259,7 @@ def lstm_backward(da, caches):
             p, dtype = recorded_inputs("lstm_backward", da_arr, T, steps, BACKWARD_PARAMETERS)
             seqs = [steps.a_hist, steps.c_next, steps.c_hist, steps.gates, steps.x_seq]
         elif isinstance(steps, StepCaches):
-            raise TypeError("caches come from rnn_forward: use rnn_backward")
+            raise TypeError(f"caches come from {steps.CELL}_forward: use {steps.CELL}_backward")
         else:
             dims = Dims()
             dims.bind("da", da_arr, DA_LAYOUT)

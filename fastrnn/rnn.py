@@ -237,7 +237,7 @@ def rnn_backward(da, caches):
             p, dtype = recorded_inputs("rnn_backward", da_arr, T, steps, BACKWARD_PARAMETERS)
             seqs = [steps.a_next, steps.a_hist, steps.x_seq]
         elif isinstance(steps, StepCaches):
-            raise TypeError("caches come from lstm_forward: use lstm_backward")
+            raise TypeError(f"caches come from {steps.CELL}_forward: use {steps.CELL}_backward")
         else:
             dims = Dims()
             dims.bind("da", da_arr, DA_LAYOUT)

@@ -116,6 +116,67 @@ def lstm_backward(da, caches):
     return g
 
 
+def gru_cell_forward(xt, a_prev, p):
+    n_a = a_prev.shape[0]
+    Wr_a, Wr_x = p["Wr"][:, :n_a], p["Wr"][:, n_a:]
+    Wu_a, Wu_x = p["Wu"][:, :n_a], p["Wu"][:, n_a:]
+    Wc_a, Wc_x = p["Wc"][:, :n_a], p["Wc"][:, n_a:]
+    rt = sigmoid(Wr_a @ a_prev + Wr_x @ xt + p["br"])
+    ut = sigmoid(Wu_a @ a_prev + Wu_x @ xt + p["bu"])
+    cct = np.tanh(Wc_a @ (rt * a_prev) + Wc_x @ xt + p["bc"])
+    a_next = a_prev + ut * (cct - a_prev)
+    yt = softmax(p["Wy"] @ a_next + p["by"])
+    return a_next, yt, (a_next, a_prev, rt, ut, cct, xt, p)
+
+
+def gru_forward(x, a0, p):
+    n_x, m, T = x.shape
+    n_y, n_a = p["Wy"].shape
+    a, y = np.zeros((n_a, m, T)), np.zeros((n_y, m, T))
+    caches, a_t = [], a0
+    for t in range(T):
+        a_t, y[:, :, t], cache = gru_cell_forward(x[:, :, t], a_t, p)
+        a[:, :, t] = a_t
+        caches.append(cache)
+    return a, y, (caches, x)
+
+
+def gru_cell_backward(da_next, cache):
+    a_next, a_prev, rt, ut, cct, xt, p = cache
+    n_a = a_prev.shape[0]
+    zc = da_next * ut * (1 - cct ** 2)  # gradient before the candidate's tanh
+    zu = da_next * (cct - a_prev) * ut * (1 - ut)
+    d_ra = p["Wc"][:, :n_a].T @ zc  # with respect to rt * a_prev
+    zr = d_ra * a_prev * rt * (1 - rt)
+    inputs = {"r": np.vstack([a_prev, xt]), "u": np.vstack([a_prev, xt]), "c": np.vstack([rt * a_prev, xt])}
+    z = {"r": zr, "u": zu, "c": zc}
+    out = {"dxt": sum(p["W" + g][:, n_a:].T @ z[g] for g in "ruc"),
+           "da_prev": da_next * (1 - ut) + d_ra * rt + p["Wr"][:, :n_a].T @ zr + p["Wu"][:, :n_a].T @ zu}
+    for g in "ruc":
+        out["dW" + g] = z[g] @ inputs[g].T
+        out["db" + g] = z[g].sum(axis=1, keepdims=True)
+    return out
+
+
+def gru_backward(da, caches):
+    steps, x = caches
+    n_a, m, T = da.shape
+    n_x = steps[0][5].shape[0]
+    g = {"dx": np.zeros((n_x, m, T))}
+    for k in "ruc":
+        g["dW" + k], g["db" + k] = np.zeros((n_a, n_a + n_x)), np.zeros((n_a, 1))
+    da_prev = np.zeros((n_a, m))
+    for t in reversed(range(T)):
+        step = gru_cell_backward(da[:, :, t] + da_prev, steps[t])
+        g["dx"][:, :, t] = step["dxt"]
+        da_prev = step["da_prev"]
+        for k in "ruc":
+            g["dW" + k] += step["dW" + k]
+            g["db" + k] += step["db" + k]
+    g["da0"] = da_prev
+    return g
+
+
 def random_rnn_parameters(rng, n_x, n_a, n_y, scale=1.0):
     return {"Wax": rng.standard_normal((n_a, n_x)) * scale, "Waa": rng.standard_normal((n_a, n_a)) * scale,
             "Wya": rng.standard_normal((n_y, n_a)) * scale, "ba": rng.standard_normal((n_a, 1)) * scale,
@@ -125,6 +186,16 @@ def random_rnn_parameters(rng, n_x, n_a, n_y, scale=1.0):
 def random_lstm_parameters(rng, n_x, n_a, n_y, scale=1.0):
     p = {}
     for g in "fico":
+        p["W" + g] = rng.standard_normal((n_a, n_a + n_x)) * scale
+        p["b" + g] = rng.standard_normal((n_a, 1)) * scale
+    p["Wy"] = rng.standard_normal((n_y, n_a)) * scale
+    p["by"] = rng.standard_normal((n_y, 1)) * scale
+    return p
+
+
+def random_gru_parameters(rng, n_x, n_a, n_y, scale=1.0):
+    p = {}
+    for g in "ruc":
         p["W" + g] = rng.standard_normal((n_a, n_a + n_x)) * scale
         p["b" + g] = rng.standard_normal((n_a, 1)) * scale
     p["Wy"] = rng.standard_normal((n_y, n_a)) * scale

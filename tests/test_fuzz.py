@@ -57,6 +57,18 @@ def lstm_case(seed, n_x=3, n_a=4, n_y=2, m=3, T=2):
     return rng.standard_normal((n_x, m, T)), rng.standard_normal((n_a, m)), p, rng.standard_normal((n_a, m, T))
 
 
+def gru_case(seed, n_x=3, n_a=4, n_y=2, m=3, T=2):
+    rng = np.random.default_rng(seed)
+    p = {f"{w}{g}": rng.standard_normal((n_a, n_a + n_x) if w == "W" else (n_a, 1)) for g in "ruc" for w in "Wb"}
+    p.update(Wy=rng.standard_normal((n_y, n_a)), by=rng.standard_normal((n_y, 1)))
+    return rng.standard_normal((n_x, m, T)), rng.standard_normal((n_a, m)), p, rng.standard_normal((n_a, m, T))
+
+
+CASES = {"rnn": (rnn_case, fastrnn.rnn_forward, fastrnn.rnn_backward),
+         "lstm": (lstm_case, fastrnn.lstm_forward, fastrnn.lstm_backward),
+         "gru": (gru_case, fastrnn.gru_forward, fastrnn.gru_backward)}
+
+
 def snapshot(*values):
     out = []
     for v in values:
@@ -82,12 +94,11 @@ def call(function, *args):
 
 @pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
 @settings(max_examples=120, deadline=None)
-@given(st.sampled_from(["rnn", "lstm"]), st.integers(0, 3), st.sampled_from(["x", "a0", "key", "da", "drop"]),
+@given(st.sampled_from(sorted(CASES)), st.integers(0, 3), st.sampled_from(["x", "a0", "key", "da", "drop"]),
        odd_values, st.integers(0, 1000))
 def test_sequence_functions_on_odd_inputs(model, which, where, value, seed):
-    x, a0, p, da = (rnn_case if model == "rnn" else lstm_case)(seed)
-    forward = fastrnn.rnn_forward if model == "rnn" else fastrnn.lstm_forward
-    backward = fastrnn.rnn_backward if model == "rnn" else fastrnn.lstm_backward
+    case, forward, backward = CASES[model]
+    x, a0, p, da = case(seed)
     key = sorted(p)[which % len(p)]
     if where == "x":
         x = odd(value, x)

@@ -6,7 +6,7 @@ import pytest
 
 import fastrnn
 import reference as ref
-from fastrnn import _threads, lstm_backward, lstm_forward, rnn_backward, rnn_forward
+from fastrnn import _threads, gru_backward, gru_forward, lstm_backward, lstm_forward, rnn_backward, rnn_forward
 
 
 @pytest.fixture
@@ -20,7 +20,8 @@ def split_everything(monkeypatch):
 
 
 MODELS = {"rnn": (rnn_forward, rnn_backward, ref.rnn_forward, ref.rnn_backward, ref.random_rnn_parameters),
-          "lstm": (lstm_forward, lstm_backward, ref.lstm_forward, ref.lstm_backward, ref.random_lstm_parameters)}
+          "lstm": (lstm_forward, lstm_backward, ref.lstm_forward, ref.lstm_backward, ref.random_lstm_parameters),
+          "gru": (gru_forward, gru_backward, ref.gru_forward, ref.gru_backward, ref.random_gru_parameters)}
 
 
 def run_model(model, x, a0, p, da, threads, monkeypatch=None):
@@ -43,7 +44,7 @@ def run_model(model, x, a0, p, da, threads, monkeypatch=None):
     return outputs, grads
 
 
-@pytest.mark.parametrize("model", ["rnn", "lstm"])
+@pytest.mark.parametrize("model", ["rnn", "lstm", "gru"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("n_x, n_a, n_y, m, T, threads", [
     (3, 5, 2, 2, 4, 2),    # one row a part
@@ -72,7 +73,7 @@ def test_split_batch_gives_the_whole_batch_results(split_everything, monkeypatch
             np.testing.assert_allclose(split[1][key], want, rtol=1e-10, atol=1e-10, err_msg=key)
 
 
-@pytest.mark.parametrize("model", ["rnn", "lstm"])
+@pytest.mark.parametrize("model", ["rnn", "lstm", "gru"])
 def test_split_backward_of_the_course_caches(split_everything, model):
     """Caches made of the user's own step tuples go through the same split backward."""
     _, backward, ref_forward, ref_backward, random_parameters = MODELS[model]
@@ -86,7 +87,7 @@ def test_split_backward_of_the_course_caches(split_everything, model):
         np.testing.assert_allclose(got[key], want[key], rtol=1e-12, atol=1e-12, err_msg=key)
 
 
-@pytest.mark.parametrize("model, key", [("rnn", "Waa"), ("lstm", "Wo")])
+@pytest.mark.parametrize("model, key", [("rnn", "Waa"), ("lstm", "Wo"), ("gru", "Wc")])
 def test_split_batch_reports_bad_shapes(split_everything, model, key):
     forward, _, _, _, random_parameters = MODELS[model]
     rng = np.random.default_rng(4)
@@ -149,7 +150,7 @@ def test_run_parts_waits_for_every_part_and_raises_a_workers_error(monkeypatch):
     assert sorted(done) == [(0, 2), (2, 4), (4, 7)]
 
 
-@pytest.mark.parametrize("model", ["rnn", "lstm"])
+@pytest.mark.parametrize("model", ["rnn", "lstm", "gru"])
 def test_split_batch_of_converted_inputs_and_a_shorter_da(split_everything, monkeypatch, model):
     """Fortran-ordered, read-only and integer inputs take the conversion path, then split; the
     backward covers fewer steps than the forward (as the notebook's own test does)."""

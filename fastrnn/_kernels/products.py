@@ -170,6 +170,30 @@ def caller_thread_block(a, a_at, b, n, out, out_at, rows, accumulate):
              n, k, accumulate)
 
 
+@one_variant_kernel
+def strided_block(a, a_at, lda, b, out, out_at, ldc, rows, accumulate, row, caller_thread):
+    """``out (+)= a @ b`` on blocks whose rows lie ``lda`` and ``ldc`` apart:
+    the ``rows x n`` block of ``out`` at ``out_at`` (rows ``ldc`` apart) is
+    set to (``accumulate``: increased by) the ``rows x k`` block of ``a`` at
+    ``a_at`` (rows ``lda`` apart) times ``b (k, n)``.  For products that read
+    or write some columns of a wider buffer (the GRU's gate blocks).
+
+    A single row below ONE_ROW_BLAS_MIN goes to :func:`row_times` (``row
+    (n,)`` its scratch); with ``caller_thread`` BLAS runs in blocks of at
+    most CALLER_THREAD_MACS, as :func:`caller_thread_block` (the parts of a
+    split batch).
+    """
+    k, n = b.shape
+    if not by_blas(rows, k, n):
+        row_times(view_as(a, a.size), a_at, b, n, view_as(out, out.size), out_at, accumulate, row, False)
+        return
+    blocks = (rows * k * n + CALLER_THREAD_MACS - 1) // CALLER_THREAD_MACS if caller_thread else 1
+    size = (rows + blocks - 1) // blocks
+    for r0 in range(0, rows, size):
+        gemm(a, a_at + r0 * lda, lda, False, b, 0, n, False, out, out_at + r0 * ldc, ldc, min(size, rows - r0),
+             n, k, accumulate)
+
+
 @kernel
 def matmul_tn(a, b, out):
     """``out = a.T @ b`` for ``a (r, m)``, ``b (r, n)``, ``out (m, n)`` (C-contiguous), by BLAS."""

@@ -149,3 +149,79 @@ def lstm_backward(da, caches):
             grads[k] += gradients[k]
     return {"dx": dx, "da0": da_prevt, **{k: grads[k] for k in
             ("dWf", "dbf", "dWi", "dbi", "dWc", "dbc", "dWo", "dbo")}}
+
+
+# The GRU, written in the style of the course's LSTM (the step-by-step
+# notebook stops at the LSTM; the lecture's full GRU, memory cell c = a).
+
+def gru_cell_forward(xt, a_prev, parameters):
+    Wr, br, Wu, bu = parameters["Wr"], parameters["br"], parameters["Wu"], parameters["bu"]
+    Wc, bc, Wy, by = parameters["Wc"], parameters["bc"], parameters["Wy"], parameters["by"]
+    n_x, m = xt.shape
+    n_y, n_a = Wy.shape
+    concat = np.zeros((n_a + n_x, m))
+    concat[:n_a, :] = a_prev
+    concat[n_a:, :] = xt
+    rt = sigmoid(np.dot(Wr, concat) + br)
+    ut = sigmoid(np.dot(Wu, concat) + bu)
+    concat_r = np.zeros((n_a + n_x, m))
+    concat_r[:n_a, :] = rt * a_prev
+    concat_r[n_a:, :] = xt
+    cct = np.tanh(np.dot(Wc, concat_r) + bc)
+    a_next = ut * cct + (1 - ut) * a_prev
+    yt_pred = softmax(np.dot(Wy, a_next) + by)
+    return a_next, yt_pred, (a_next, a_prev, rt, ut, cct, xt, parameters)
+
+
+def gru_forward(x, a0, parameters):
+    caches = []
+    n_x, m, T_x = x.shape
+    n_y, n_a = parameters["Wy"].shape
+    a = np.zeros((n_a, m, T_x))
+    y = np.zeros((n_y, m, T_x))
+    a_next = a0
+    for t in range(T_x):
+        a_next, yt, cache = gru_cell_forward(x[:, :, t], a_next, parameters)
+        a[:, :, t] = a_next
+        y[:, :, t] = yt
+        caches.append(cache)
+    return a, y, (caches, x)
+
+
+def gru_cell_backward(da_next, cache):
+    (a_next, a_prev, rt, ut, cct, xt, parameters) = cache
+    n_x, m = xt.shape
+    n_a, m = a_next.shape
+    Wr, Wu, Wc = parameters["Wr"], parameters["Wu"], parameters["Wc"]
+    dcct = da_next * ut * (1 - np.square(cct))
+    dut = da_next * (cct - a_prev) * ut * (1 - ut)
+    drat = np.dot(Wc[:, :n_a].T, dcct)
+    drt = drat * a_prev * rt * (1 - rt)
+    concat = np.concatenate((a_prev, xt), axis=0)
+    concat_r = np.concatenate((rt * a_prev, xt), axis=0)
+    dWr, dWu, dWc = np.dot(drt, concat.T), np.dot(dut, concat.T), np.dot(dcct, concat_r.T)
+    dbr = np.sum(drt, axis=1, keepdims=True)
+    dbu = np.sum(dut, axis=1, keepdims=True)
+    dbc = np.sum(dcct, axis=1, keepdims=True)
+    da_prev = (da_next * (1 - ut) + drat * rt + np.dot(Wr[:, :n_a].T, drt) + np.dot(Wu[:, :n_a].T, dut))
+    dxt = np.dot(Wr[:, n_a:].T, drt) + np.dot(Wu[:, n_a:].T, dut) + np.dot(Wc[:, n_a:].T, dcct)
+    return {"dxt": dxt, "da_prev": da_prev, "dWr": dWr, "dbr": dbr, "dWu": dWu, "dbu": dbu,
+            "dWc": dWc, "dbc": dbc}
+
+
+def gru_backward(da, caches):
+    (caches, x) = caches
+    (a1, a0, r1, u1, cc1, x1, parameters) = caches[0]
+    n_a, m, T_x = da.shape
+    n_x, m = x1.shape
+    dx = np.zeros((n_x, m, T_x))
+    da_prevt = np.zeros((n_a, m))
+    grads = {k: np.zeros((n_a, n_a + n_x)) for k in ("dWr", "dWu", "dWc")}
+    grads.update({k: np.zeros((n_a, 1)) for k in ("dbr", "dbu", "dbc")})
+    for t in reversed(range(T_x)):
+        gradients = gru_cell_backward(da[:, :, t] + da_prevt, caches[t])
+        dx[:, :, t] = gradients["dxt"]
+        da_prevt = gradients["da_prev"]
+        for k in grads:
+            grads[k] += gradients[k]
+    return {"dx": dx, "da0": da_prevt, **{k: grads[k] for k in ("dWr", "dbr", "dWu", "dbu", "dWc", "dbc")}}
