@@ -1,6 +1,7 @@
 """Speed ratios measured round-robin: every round times each implementation once, back to back.
 
-    python bench/interleaved.py [--rounds 15] [--shapes notebook char medium] [--pause 0.2] [--json out.json]
+    python bench/interleaved.py [--rounds 15] [--shapes notebook char medium] [--models rnn lstm gru]
+                                [--pause 0.2] [--json out.json]
 
 pytest-benchmark (``bench/test_speed.py``) runs all rounds of one benchmark
 before the next, so on a shared machine a slow spell that falls on one
@@ -45,10 +46,11 @@ def optimize_workloads():
     return funcs
 
 
-def groups(shapes):
+def groups(shapes, models=workloads.MODELS):
     """``(label, {impl: callable})`` for every group to measure."""
-    yield "char-rnn optimize step", optimize_workloads()
-    for model in ("rnn", "lstm"):
+    if "rnn" in models:
+        yield "char-rnn optimize step", optimize_workloads()
+    for model in models:
         for shape in shapes:
             for pass_ in workloads.PASSES:
                 impls = ["numpy", "fastrnn"] + (["torch"] if torch is not None else [])
@@ -75,6 +77,7 @@ def main(argv=None):
     parser.add_argument("--budget", type=float, default=0.03, help="seconds per timed batch")
     parser.add_argument("--shapes", nargs="+", default=["notebook", "char", "medium"],
                         choices=list(workloads.SHAPES))
+    parser.add_argument("--models", nargs="+", default=list(workloads.MODELS), choices=workloads.MODELS)
     parser.add_argument("--pause", type=float, default=QUIET_SECONDS, help="seconds of pause before each batch")
     parser.add_argument("--json", help="also save the per-round times here")
     args = parser.parse_args(argv)
@@ -84,7 +87,7 @@ def main(argv=None):
     print("| group | fastrnn (median) | vs numpy | vs torch |")
     print("|---|---:|---:|---:|")
     saved = {}
-    for label, funcs in groups(args.shapes):
+    for label, funcs in groups(args.shapes, args.models):
         times = {k: np.array(v) for k, v in measure(funcs, args.rounds, args.budget, args.pause).items()}
         saved[label] = {k: v.tolist() for k, v in times.items()}
         cells = []

@@ -12,12 +12,13 @@ import argparse
 import statistics
 import time
 
-from fastrnn import _threads, lstm_backward, lstm_forward, rnn_backward, rnn_forward
+from fastrnn import _threads, gru_backward, gru_forward, lstm_backward, lstm_forward, rnn_backward, rnn_forward
 from fastrnn.compare import make_inputs
 
 SHAPES = [(8, 16, 8, 8, 20), (16, 32, 16, 8, 50), (16, 64, 16, 16, 50), (16, 64, 16, 16, 100),
           (64, 128, 64, 8, 50), (64, 128, 64, 32, 25), (64, 128, 64, 32, 100)]
-MODELS = {"rnn": (rnn_forward, rnn_backward), "lstm": (lstm_forward, lstm_backward)}
+MODELS = {"rnn": (rnn_forward, rnn_backward), "lstm": (lstm_forward, lstm_backward),
+          "gru": (gru_forward, gru_backward)}
 
 
 def best(func, calls, repeats=3):
@@ -42,7 +43,7 @@ def main(argv=None):
     for model, (forward, backward) in MODELS.items():
         for shape in SHAPES:
             n_x, n_a, n_y, m, T = shape
-            g = 4 if model == "lstm" else 1
+            g = {"lstm": 4, "gru": 3}.get(model, 1)
             if _threads.parts(m, 1, g * n_a * max(n_x, n_a)) == 1 and args.threads > 1:
                 continue
             x, a0, p, da = make_inputs(model, shape)

@@ -36,7 +36,7 @@ QUIET_SECONDS = 0.3
 @pytest.mark.parametrize("impl", ["numpy", "fastrnn", "torch"])
 @pytest.mark.parametrize("pass_", workloads.PASSES)
 @pytest.mark.parametrize("shape, dtype", CASES, ids=[f"{s}-{d}" for s, d in CASES])
-@pytest.mark.parametrize("model", ["rnn", "lstm"])
+@pytest.mark.parametrize("model", ["rnn", "lstm", "gru"])
 def test_speed(benchmark, model, shape, dtype, pass_, impl):
     if impl == "torch" and torch is None:
         pytest.skip("PyTorch is not installed (pip install -e '.[bench]')")

@@ -3,7 +3,7 @@
 Sub-commands:
 
 ``train`` (the default)
-    train the character-level model (``--cell rnn|lstm``) on the bundled
+    train the character-level model (``--cell rnn|lstm|gru``) on the bundled
     dinosaur names or ``--names FILE`` with a progress bar, print sampled
     names, the wall time and the speedup over the course's numpy code
     measured in the same run; ``--save``/``--load`` parameters, ``--plot``
@@ -75,9 +75,16 @@ def _positive_int(text):
     return value
 
 
+def _char_module(cell):
+    """The char model module of ``cell`` ("rnn", "lstm", "gru")."""
+    from . import charmodel as cm
+    from .charmodel import gru, lstm
+
+    return {"rnn": cm, "lstm": lstm, "gru": gru}[cell]
+
+
 def train(args):
     from . import charmodel as cm
-    from .charmodel import lstm as cl
 
     if args.plot:
         _require_matplotlib()
@@ -94,7 +101,7 @@ def train(args):
         except OSError as exc:
             raise UsageError(f"cannot write --save {cm.saving.npz_path(args.save)}: {exc}") from None
     try:
-        trainer = (cl if cell == "lstm" else cm).make_trainer(
+        trainer = _char_module(cell).make_trainer(
             examples, char_to_ix, n_a=args.hidden, seed=args.seed,
             parameters=saved.parameters if saved is not None else None)
     except MemoryError:
@@ -128,8 +135,8 @@ def train(args):
         fast, slow = char_model_speed(examples, char_to_ix, args.compare)
         print(f"Speed over the course's numpy code (same run, {args.compare} iterations each): "
               f"{slow * 1e6:.0f} us -> {fast * 1e6:.1f} us per iteration, {slow / fast:.1f}x")
-    elif cell == "lstm":
-        print("(The course has no numpy LSTM char model to compare with; "
+    elif cell != "rnn":
+        print(f"(The course has no numpy {cell.upper()} char model to compare with; "
               "`python -m fastrnn train --cell rnn` reports the RNN's speedup.)")
     if args.save:
         written = cm.save_parameters(args.save, cell, trainer.parameters,
@@ -143,11 +150,10 @@ def train(args):
 
 def sample(args):
     from . import charmodel as cm
-    from .charmodel import lstm as cl
 
     saved = _load(args.load)
     char_to_ix, ix_to_char = cm.vocabulary_of(saved.chars)
-    module = cl if saved.cell == "lstm" else cm
+    module = _char_module(saved.cell)
     for k in range(args.count):
         print(cm.get_sample(module.sample(saved.parameters, char_to_ix, args.seed + k), ix_to_char).strip())
     return 0
@@ -254,7 +260,8 @@ def build_parser():
     parser = argparse.ArgumentParser(prog="python -m fastrnn", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command")
     t = sub.add_parser("train", help="train the Dinosaurus Island model (default)")
-    t.add_argument("--cell", choices=("rnn", "lstm"), default=None, help="recurrent cell (default rnn)")
+    t.add_argument("--cell", choices=("rnn", "lstm", "gru"), default=None,
+                   help="recurrent cell (default rnn; lstm and gru train with Adam)")
     t.add_argument("--iterations", type=_nonnegative_int, default=35000, help="SGD/Adam steps (default 35000)")
     t.add_argument("--seed", type=_nonnegative_int, default=0,
                    help="weights drawn after np.random.seed(SEED + 1), names shuffled after np.random.seed(SEED), "
@@ -277,7 +284,7 @@ def build_parser():
     w.add_argument("--out", required=True, metavar="DIR", help="output folder (a sweep started again skips what "
                                                               "it finished)")
     w.add_argument("--config", metavar="FILE", help="configurations in a JSON or TOML file (else the lists below)")
-    w.add_argument("--cell", default="rnn", help="cells, comma-separated: rnn,lstm (default rnn)")
+    w.add_argument("--cell", default="rnn", help="cells, comma-separated: rnn,lstm,gru (default rnn)")
     w.add_argument("--hidden", default="50", help="hidden sizes, comma-separated (default 50)")
     w.add_argument("--lr", help="learning rates, comma-separated (default: each cell's own)")
     w.add_argument("--iterations", default="2000", help="iterations, comma-separated (default 2000)")

@@ -9,8 +9,8 @@ def warmup(dtypes=("float64", "float32"), char_models=True, progress=None):
 
     Runs each public function once on tiny inputs, and compiles the entry
     kernels that only large batches call (the batch split's parts); with
-    ``char_models`` also the Dinosaurus Island kernels (RNN and LSTM,
-    float64).  Numbers drawn here do not touch numpy's global generator.
+    ``char_models`` also the Dinosaurus Island kernels (RNN, LSTM and
+    GRU, float64).  Numbers drawn here do not touch numpy's global generator.
     ``progress(label)``, if given, is called before each group of kernels.
     Returns the seconds spent.
     """
@@ -65,11 +65,11 @@ def _compile_entry_kernels(dtype):
 
 
 def _warm_char_models():
-    from .charmodel import lstm, rnn
+    from .charmodel import gru, lstm, rnn
 
     state = np.random.get_state()  # the char models reseed numpy's generator, as the course does
     char_to_ix = {"\n": 0, "a": 1}
-    for module in (rnn, lstm):
+    for module in (rnn, lstm, gru):
         p = module.initialize_parameters(2, 2, 2)
         trainer = module.make_trainer(["a"], char_to_ix, n_a=2, parameters=p)
         trainer.run(1)

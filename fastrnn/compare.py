@@ -4,7 +4,7 @@ The comparisons behind ``python -m fastrnn check`` (every function of the
 step-by-step notebook on its recipes, and a speed table) and the speed line
 of ``python -m fastrnn train``; ``bench/`` builds on the same workloads and
 adds PyTorch.  A workload is a zero-argument callable running one pass
-(``forward`` or ``forward+backward``) of one model (``rnn``/``lstm``) with
+(``forward`` or ``forward+backward``) of one model (``rnn``/``lstm``/``gru``) with
 one implementation (``fastrnn`` or ``numpy``, the course's code) on fixed
 random inputs.  The backward pass starts from the same upstream gradient
 ``da`` with respect to the hidden states everywhere.
@@ -16,6 +16,7 @@ import time
 
 import numpy as np
 
+from . import gru as _gru
 from . import lstm as _lstm
 from . import rnn as _rnn
 from .charmodel import rnn as _char_rnn
@@ -29,10 +30,15 @@ SHAPES = {
     "large": (256, 512, 256, 64, 100),
 }
 IMPLEMENTATIONS = {
-    "fastrnn": {"rnn": (_rnn.rnn_forward, _rnn.rnn_backward), "lstm": (_lstm.lstm_forward, _lstm.lstm_backward)},
+    "fastrnn": {"rnn": (_rnn.rnn_forward, _rnn.rnn_backward), "lstm": (_lstm.lstm_forward, _lstm.lstm_backward),
+                "gru": (_gru.gru_forward, _gru.gru_backward)},
     "numpy": {"rnn": (step_by_step.rnn_forward, step_by_step.rnn_backward),
-              "lstm": (step_by_step.lstm_forward, step_by_step.lstm_backward)},
+              "lstm": (step_by_step.lstm_forward, step_by_step.lstm_backward),
+              "gru": (step_by_step.gru_forward, step_by_step.gru_backward)},
 }
+MODELS = ("rnn", "lstm", "gru")
+#: The gate letters of the gated cells, in their stacking order.
+GATES = {"lstm": "fico", "gru": "ruc"}
 PASSES = ("forward", "forward+backward")
 
 
@@ -47,7 +53,7 @@ def make_inputs(model, shape, dtype=np.float64, seed=0):
              "ba": np.zeros((n_a, 1)), "by": np.zeros((n_y, 1))}
     else:
         p = {}
-        for g in "fico":
+        for g in GATES[model]:
             p["W" + g] = rng.standard_normal((n_a, n_a + n_x)) / np.sqrt(n_a + n_x)
             p["b" + g] = np.zeros((n_a, 1))
         p["Wy"], p["by"] = rng.standard_normal((n_y, n_a)) / np.sqrt(n_a), np.zeros((n_y, 1))
@@ -113,7 +119,7 @@ def speed_table(shapes, budget, out=None):
     print("\nSpeed (float64, best of 5 rounds, measured now):", file=out)
     print(f"  {'model':<5} {'shape (n_x,n_a,n_y,m,T)':<24} {'pass':<17} {'numpy':>10} {'fastrnn':>10} {'speedup':>8}",
           file=out)
-    for model in ("rnn", "lstm"):
+    for model in MODELS:
         for shape in shapes:
             for pass_ in PASSES:
                 t_np = best_time(workload(model, "numpy", pass_, shape), budget)

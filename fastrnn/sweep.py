@@ -35,14 +35,15 @@ import time
 import numpy as np
 
 from . import charmodel
+from .charmodel import gru as char_gru
 from .charmodel import lstm as char_lstm
 from .charmodel import rnn as char_rnn
 
 #: The keys of a configuration and their defaults (``lr`` None: the cell's own default).
 DEFAULTS = {"cell": "rnn", "hidden": 50, "lr": None, "seed": 0, "iterations": 2000}
-CELLS = {"rnn": char_rnn, "lstm": char_lstm}
+CELLS = {"rnn": char_rnn, "lstm": char_lstm, "gru": char_gru}
 #: The learning rate of each cell when a configuration gives none.
-DEFAULT_LR = {"rnn": 0.01, "lstm": char_lstm.LEARNING_RATE}
+DEFAULT_LR = {"rnn": 0.01, "lstm": char_lstm.LEARNING_RATE, "gru": char_gru.LEARNING_RATE}
 #: Points kept of each loss curve.
 CURVE_POINTS = 200
 
@@ -132,13 +133,14 @@ def validation_loss(cell, parameters, names, char_to_ix):
             n_a = parameters["Waa"].shape[0]
             loss, _ = char_rnn.rnn_forward(X, Y, np.zeros((n_a, 1)), parameters, parameters["Wax"].shape[1])
         else:
-            from . import lstm_forward
+            from . import gru_forward, lstm_forward
 
-            n_a, n_x = parameters["Wf"].shape[0], parameters["Wf"].shape[1] - parameters["Wf"].shape[0]
+            W = parameters["Wf" if cell == "lstm" else "Wr"]
+            n_a, n_x = W.shape[0], W.shape[1] - W.shape[0]
             x = np.zeros((n_x, 1, len(X)))
             for t, k in enumerate(X[1:], 1):
                 x[k, 0, t] = 1.0
-            y = lstm_forward(x, np.zeros((n_a, 1)), parameters)[1]
+            y = (lstm_forward if cell == "lstm" else gru_forward)(x, np.zeros((n_a, 1)), parameters)[1]
             loss = -sum(np.log(y[k, 0, t]) for t, k in enumerate(Y))
         total += float(loss)
         count += len(Y)

@@ -22,7 +22,7 @@ def test_check_quick_runs(monkeypatch, capsys):
     assert "all outputs agree" in out and "char" in out and "medium" not in out
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_train_save_and_sample(tmp_path, capsys, cell):
     path = tmp_path / "params.npz"
     assert main(["--cell", cell, "--iterations", "600", "--compare", "20", "--save", str(path)]) == 0
@@ -62,7 +62,7 @@ def test_plot_without_matplotlib(monkeypatch, capsys):
     (["--names", "{digits}"], "character '7'"),
     (["--load", "{not_npz}"], "cannot load"),
     (["sample"], "required"),
-    (["--cell", "gru"], "invalid choice"),
+    (["--cell", "tcn"], "invalid choice"),
 ])
 def test_bad_arguments_exit_2_with_one_line(tmp_path, capsys, args, words):
     files = {"empty": "", "digits": "abc\nrex7\n", "not_npz": "hello"}

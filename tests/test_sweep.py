@@ -21,7 +21,7 @@ def test_a_grid_expands_into_checked_configurations():
     assert len(CONFIGS) == 4 and {c["hidden"] for c in CONFIGS} == {4, 6} and {c["seed"] for c in CONFIGS} == {0, 1}
     assert all(c["lr"] == 0.01 and c["cell"] == "rnn" for c in CONFIGS)
     assert len({sweep.config_id(c) for c in CONFIGS}) == 4
-    for bad, words in [({"cell": "gru"}, "cell must be"), ({"hidden": 0}, "hidden must be"),
+    for bad, words in [({"cell": "tcn"}, "cell must be"), ({"hidden": 0}, "hidden must be"),
                        ({"lr": -1}, "lr must be"), ({"depth": 2}, "unknown configuration keys"),
                        ({"iterations": 2.5}, "iterations must be")]:
         with pytest.raises(sweep.SweepError, match=words):
@@ -80,7 +80,7 @@ def test_a_local_cluster_gives_the_results_of_the_in_process_run(tmp_path):
 @pytest.mark.parametrize("args, words", [
     (["--hidden", "x"], "--hidden takes integers"),
     (["--lr", "fast"], "--lr takes numbers"),
-    (["--cell", "gru"], "cell must be"),
+    (["--cell", "tcn"], "cell must be"),
     (["--config", "/nonexistent.json"], "cannot read --config"),
 ])
 def test_bad_sweep_arguments_are_one_line_and_exit_2(tmp_path, capsys, args, words):

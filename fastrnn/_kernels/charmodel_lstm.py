@@ -10,7 +10,7 @@ Training state is one tuple of arrays, ``params = (Wa, Wx, b, Wy, by)``
 """
 import numpy as np
 
-from ._jit import kernel
+from ._jit import inlined_kernel, kernel
 from .charmodel import clipped, draw_index, load_example, longest_example
 from .intrinsics import view_as
 from .layout import copy_into
@@ -35,27 +35,26 @@ def transposed(params):
     return np.ascontiguousarray(Wx.T), np.ascontiguousarray(Wa.T), np.ascontiguousarray(Wy.T)
 
 
-@kernel
-def loss_and_gradients(xs, ys, a0, c0, params, WxT, WaT, WyT, grads, work):
-    """Forward and backward over one example; returns the loss.
-
-    ``a0, c0 (1, n_a)`` start the sequence; ``grads = (dWa, dWx, db, dWy, dby)``
-    receive the gradients; ``work[1][T], work[2][T]`` are the last a and c.
-    """
-    Wa, Wx, b, Wy, by = params
-    dWa, dWx, db, dWy, dby = grads
-    x, a_hist, c_hist, gates, y, da, dgates, dx, da0, dc0, dy = work
+@inlined_kernel
+def one_hot(xs, x):
+    """``x[:T] (T, 1, n_x)`` set to the one-hot rows of ``xs (T,)`` (``-1``: a zero
+    row, the course's ``None``); returns that view.  Shared with the GRU char model."""
     T = xs.shape[0]
-    n_y = by.shape[0]
-    n_a = a0.shape[1]
     xT = x[:T]
     xT[:] = 0.0
     for t in range(T):
         if xs[t] >= 0:
             xT[t, 0, xs[t]] = 1.0
-    copy_into(a0[0], a_hist[0, 0])
-    copy_into(c0[0], c_hist[0, 0])
-    lstm_forward(xT, WxT, WaT, b, WyT, by, a_hist[:T + 1], c_hist[:T + 1], gates[:T], y[:T], 0, 1)
+    return xT
+
+
+@inlined_kernel
+def output_layer_gradients(ys, y, a_hist, Wy, dWy, dby, da, dy):
+    """The loss ``-sum_t log y[t, 0, ys[t]]`` of the softmax outputs ``y (>= T, 1,
+    n_y)``; ``dWy``, ``dby`` receive its gradients, ``da[:T] (T, 1, n_a)`` its
+    gradient with respect to ``a_hist[1:T + 1]``; ``dy (n_y,)`` is scratch.
+    Shared with the GRU char model."""
+    T, n_y, n_a = ys.shape[0], dy.shape[0], da.shape[2]
     loss = 0.0
     dWy[:] = 0.0
     dby[:] = 0.0
@@ -74,6 +73,26 @@ def loss_and_gradients(xs, ys, a0, c0, params, WxT, WaT, WyT, grads, work):
                 da_t[i] += w_row[i] * dyk
                 g_row[i] += dyk * a_t[i]
             dby[k] += dyk
+    return loss
+
+
+@kernel
+def loss_and_gradients(xs, ys, a0, c0, params, WxT, WaT, WyT, grads, work):
+    """Forward and backward over one example; returns the loss.
+
+    ``a0, c0 (1, n_a)`` start the sequence; ``grads = (dWa, dWx, db, dWy, dby)``
+    receive the gradients; ``work[1][T], work[2][T]`` are the last a and c.
+    """
+    Wa, Wx, b, Wy, by = params
+    dWa, dWx, db, dWy, dby = grads
+    x, a_hist, c_hist, gates, y, da, dgates, dx, da0, dc0, dy = work
+    T = xs.shape[0]
+    n_a = a0.shape[1]
+    xT = one_hot(xs, x)
+    copy_into(a0[0], a_hist[0, 0])
+    copy_into(c0[0], c_hist[0, 0])
+    lstm_forward(xT, WxT, WaT, b, WyT, by, a_hist[:T + 1], c_hist[:T + 1], gates[:T], y[:T], 0, 1)
+    loss = output_layer_gradients(ys, y, a_hist, Wy, dWy, dby, da, dy)
     lstm_backward_steps(da[:T], np.zeros((1, n_a)), c_hist[1:T + 1], c_hist[:T], gates[:T], Wa, Wx,
                         dgates[:T], dx[:T], da0, dc0, 0, 1)
     lstm_weight_gradients(dgates[:T], a_hist[:T], xT, dWa, dWx, db)

@@ -10,7 +10,8 @@ The package holds one module per concern:
 - :mod:`.rnn` the course's model (``rnn_forward``, ``rnn_backward``, ``clip``,
   ``sample``, ``optimize``, ``model``, ...) and :class:`CharTrainer`;
 - :mod:`.lstm` the same model with an LSTM cell, trained with Adam (also
-  importable as ``fastrnn.charmodel_lstm``);
+  importable as ``fastrnn.charmodel_lstm``); :mod:`.gru` with a GRU cell;
+  :mod:`.gated` what those two share;
 - :mod:`.loop` the course's ``model`` loop and sampler, for either cell;
 - :mod:`.data` names and vocabularies (``load_names()``: the bundled 1536
   dinosaur names); :mod:`.utils` the course's cell-independent helpers;

@@ -6,12 +6,13 @@ from collections import namedtuple
 
 import numpy as np
 
-from . import lstm, rnn
+from . import gru, lstm, rnn
 
 #: What :func:`load_parameters` returns.
 Saved = namedtuple("Saved", "cell parameters chars")
 #: The parameter keys and shapes of each cell.
-CELLS = {"rnn": rnn.PARAMETERS, "lstm": lstm.PARAMETERS}
+CELLS = {"rnn": rnn.PARAMETERS, "lstm": lstm.PARAMETERS, "gru": gru.PARAMETERS}
+_MODULES = {"rnn": rnn, "lstm": lstm, "gru": gru}
 
 
 def npz_path(path):
@@ -34,7 +35,7 @@ def check_writable(path):
 
 
 def save_parameters(path, cell, parameters, chars):
-    """Save a char model's ``parameters`` with its ``cell`` ("rnn"/"lstm") and vocabulary ``chars``.
+    """Save a char model's ``parameters`` with its ``cell`` ("rnn"/"lstm"/"gru") and vocabulary ``chars``.
 
     Writes :func:`npz_path` of ``path`` atomically: a temporary file in the
     same folder, renamed over the target once complete, so an interruption
@@ -96,10 +97,7 @@ def load_parameters(path):
         if not np.isfinite(arr).all():
             raise ValueError(f"{path}: parameters[{key!r}] holds nan or inf values")
     try:
-        if cell == "rnn":
-            _, n_a, n_x, n_y = rnn.check_parameters(parameters)
-        else:
-            _, n_a, n_x, n_y = lstm.check_parameters(parameters)
+        _, n_a, n_x, n_y = _MODULES[cell].check_parameters(parameters)
     except (ValueError, TypeError, KeyError) as exc:
         raise ValueError(f"{path}: {exc}") from None
     if "\n" not in chars:
