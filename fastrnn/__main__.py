@@ -16,6 +16,10 @@ Sub-commands:
 ``sweep``
     train many configurations of the names model at once on Dask
     (:mod:`fastrnn.sweep`).
+``grade PATH``
+    check the course functions a notebook or Python file defines against
+    fastrnn's and name the wrong outputs and their likely causes
+    (:mod:`fastrnn.grade`); exit code 0 when all pass, 1 otherwise.
 
 Bad arguments or data give a one-line error and exit code 2.
 """
@@ -280,6 +284,12 @@ def build_parser():
     s.add_argument("--seed", type=_nonnegative_int, default=0, help="first sampling seed (default 0)")
     c = sub.add_parser("check", help="check against the numpy course code and print a speed table")
     c.add_argument("--quick", action="store_true", help="only the small shapes, shorter timing")
+    g = sub.add_parser("grade", help="check your own course functions (a notebook or .py file) against fastrnn's")
+    g.add_argument("path", metavar="PATH", help="a notebook (.ipynb), a Python file, or a notebook's text dump")
+    g.add_argument("--json", action="store_true", help="print the report as JSON")
+    g.add_argument("--speed", action="store_true", help="also time each passing function against fastrnn's")
+    g.add_argument("--timeout", type=_positive_int, default=60, metavar="S",
+                   help="seconds each function's grading may take (default 60)")
     w = sub.add_parser("sweep", help="train many configurations of the names model, on Dask if installed")
     w.add_argument("--out", required=True, metavar="DIR", help="output folder (a sweep started again skips what "
                                                               "it finished)")
@@ -364,7 +374,19 @@ def _plot_curves(rows, path):
         plt.close(fig)
 
 
-COMMANDS = {"train": train, "sample": sample, "check": check, "sweep": sweep}
+def grade(args):
+    from .grade import grade_file
+    from .grade.source import SourceError
+
+    try:
+        report = grade_file(args.path, time_limit=args.timeout, speed=args.speed)
+    except SourceError as exc:
+        raise UsageError(str(exc)) from None
+    print(report.to_json() if args.json else report)
+    return 0 if report.passed else 1
+
+
+COMMANDS = {"train": train, "sample": sample, "check": check, "sweep": sweep, "grade": grade}
 
 
 def main(argv=None):
