@@ -259,7 +259,7 @@ def call_captured(function, args):
 
 def _exception_text(exc, spec):
     text = f"{type(exc).__name__}: {exc}"
-    if isinstance(exc, NameError):
+    if isinstance(exc, NameError) and not isinstance(exc, UnboundLocalError):
         return (text + " - the function uses a name defined neither inside it nor among the notebook's "
                 "imports and functions (a global variable from another cell?); pass it in or define it inside")
     if isinstance(exc, ValueError) and ("broadcast" in str(exc) or "aligned" in str(exc)):
@@ -271,8 +271,13 @@ def _exception_text(exc, spec):
     return text
 
 
-def grade_function(function, spec, namespace=None, speed=False):
-    """Grade ``function`` against ``spec``; returns a dict (see :mod:`fastrnn.grade.report`)."""
+def grade_function(function, spec, namespace=None, speed=False, differences=True):
+    """Grade ``function`` against ``spec``; returns a dict (see :mod:`fastrnn.grade.report`).
+
+    ``differences``: also add the finite-difference note of a backward
+    function (:func:`add_difference_note`; the worker adds it afterwards,
+    so that a forward function that ends the process spoils no result).
+    """
     result = {"name": spec.name, "status": "pass", "cases": 0, "notes": [], "diagnosis": []}
     outcomes = []  # (case label, passed)
     printed_lines = 0
@@ -292,7 +297,18 @@ def grade_function(function, spec, namespace=None, speed=False):
             failure = failure or {"case": label, "output": None, "problem": _exception_text(error, spec)}
             outcomes.append((label, False))
             continue
-        problems = compare_result(got, expected, spec)
+        changed = None if spec.mutates else _modified(before, args)
+        if changed and spec.name == "clip":
+            note = (f"clip modifies the caller's gradients in place ({changed}); the 2021 course's clip "
+                    "works on a copy (copy.deepcopy)")
+            if note not in result["notes"]:
+                result["notes"].append(note)
+            changed = None
+        if changed:  # first: a modified input also spoils what the caches hold
+            problems = [(changed, f"the input {changed} was modified by the call; the course's function "
+                         "leaves its arguments as they are (work on a copy)", None, None)]
+        else:
+            problems = compare_result(got, expected, spec)
         problem = problems[0] if problems else None
         if problem is None and spec.mutates:
             index = spec.arguments.index(spec.mutates)
@@ -300,17 +316,7 @@ def grade_function(function, spec, namespace=None, speed=False):
             if problem:
                 problem = (problem[0], problem[1] + f" after the call ({spec.name} updates {spec.mutates} in place "
                            "in the course)", problem[2], problem[3])
-        if problem is None and not spec.mutates:
-            changed = _modified(before, args)
-            if changed:
-                if spec.name == "clip":
-                    note = (f"clip modifies the caller's gradients in place ({changed}); the 2021 course's clip "
-                            "works on a copy (copy.deepcopy)")
-                    if note not in result["notes"]:
-                        result["notes"].append(note)
-                else:
-                    problem = (changed, f"the input {changed} was modified by the call; the course's function "
-                               "leaves its arguments as they are (work on a copy)", None, None)
+                problems = [problem]
         outcomes.append((label, problem is None))
         if problem is not None and failure is None:
             failure = _describe_failure(problem, label, spec, args)
@@ -328,10 +334,8 @@ def grade_function(function, spec, namespace=None, speed=False):
         result.update(failure)
         result["diagnosis"] = result.get("diagnosis", []) + _size_patterns(outcomes)
         result["failed_cases"] = sum(1 for _, ok in outcomes if not ok)
-    if spec.forward and namespace is not None and callable(namespace.get(spec.forward)):
-        note = finite_difference_note(function, namespace[spec.forward], spec)
-        if note:
-            result["notes"].append(note)
+    if differences:
+        add_difference_note(result, function, spec, namespace)
     if speed and failure is None:
         result["speed"] = time_against(function, spec)
     return result
@@ -412,6 +416,26 @@ def _known_mistakes(spec, args, key, got):
             if _close(np.asarray(got, float).reshape(value.shape), value):
                 causes.append(cause)
     return causes
+
+
+def add_difference_note(result, function, spec, namespace, time_limit=10.0):
+    """Append :func:`finite_difference_note` to ``result["notes"]`` when ``spec`` is a backward
+    function and ``namespace`` has the learner's forward; at most ``time_limit`` seconds (a
+    thread: a forward function that never returns is left behind)."""
+    import threading
+
+    if not spec.forward or namespace is None or not callable(namespace.get(spec.forward)):
+        return
+    box = []
+    thread = threading.Thread(target=lambda: box.append(finite_difference_note(function, namespace[spec.forward],
+                                                                                spec)), daemon=True)
+    thread.start()
+    thread.join(time_limit)
+    if not box:
+        result["notes"].append(f"finite differences through your {spec.forward} could not be taken (it did not "
+                               f"finish within {time_limit:g} s)")
+    elif box[0]:
+        result["notes"].append(box[0])
 
 
 def finite_difference_note(backward, forward, spec, eps=1e-6):

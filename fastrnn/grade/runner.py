@@ -34,12 +34,13 @@ def specs_for(name, arguments):
                   "(rename it, or give it the course's arguments)")
 
 
-def grade_in_process(code, name, speed=False):
-    """Grade ``name`` defined by ``code`` in this process (what a worker runs)."""
+def grade_in_process(code, name, speed=False, written=None):
+    """Grade ``name`` defined by ``code`` in this process (what a worker runs); ``written(result)``,
+    if given, receives the result before the finite-difference note is added (and again after)."""
     import contextlib
     import io
 
-    from .checks import grade_function
+    from .checks import add_difference_note, grade_function
 
     namespace = {"__name__": "fastrnn_graded_notebook"}
     try:
@@ -57,7 +58,11 @@ def grade_in_process(code, name, speed=False):
     spec, reason = specs_for(name, arguments)
     if spec is None:
         return {"name": name, "status": "skipped", "problem": reason, "notes": [], "diagnosis": []}
-    return grade_function(function, spec, namespace, speed)
+    result = grade_function(function, spec, namespace, speed, differences=written is None)
+    if written is not None:
+        written(result)
+        add_difference_note(result, function, spec, namespace)
+    return result
 
 
 def worker_main(argv=None):
@@ -66,11 +71,15 @@ def worker_main(argv=None):
     code_path, name, out_path = argv[:3]
     with open(code_path, encoding="utf-8") as f:
         code = f.read()
-    result = grade_in_process(code, name, "--speed" in argv)
-    temporary = out_path + ".tmp"
-    with open(temporary, "w", encoding="utf-8") as f:
-        json.dump(result, f, default=str)
-    os.replace(temporary, out_path)
+    def written(result):  # atomically: the parent reads a whole result or none
+        temporary = out_path + ".tmp"
+        with open(temporary, "w", encoding="utf-8") as f:
+            json.dump(result, f, default=str)
+        os.replace(temporary, out_path)
+
+    written(grade_in_process(code, name, "--speed" in argv, written))
+    sys.stdout.flush()
+    os._exit(0)  # a learner's thread left running (a forward that never returns) must not keep it alive
 
 
 def grade_in_processes(code, names, time_limit=TIME_LIMIT, speed=False, workers=2):
@@ -91,6 +100,9 @@ def grade_in_processes(code, names, time_limit=TIME_LIMIT, speed=False, workers=
             done = subprocess.run(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.PIPE, timeout=time_limit, text=True)
         except subprocess.TimeoutExpired:
+            if os.path.exists(out_path):  # graded; the finite differences through the forward hung
+                with open(out_path, encoding="utf-8") as f:
+                    return json.load(f)
             return {"name": name, "status": "error", "notes": [], "diagnosis": [],
                     "problem": f"did not finish within {time_limit:g} s (an endless loop? a very slow loop?)"}
         if os.path.exists(out_path):
