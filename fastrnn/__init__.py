@@ -16,7 +16,7 @@ from .lstm import lstm_backward, lstm_cell_backward, lstm_cell_forward, lstm_for
 from .rnn import rnn_backward, rnn_cell_backward, rnn_cell_forward, rnn_forward
 from .rnn_utils import initialize_adam, sigmoid, softmax, update_parameters_with_adam
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 # Not in __all__: a star import must not replace numba's functions of the same names.
 get_num_threads, set_num_threads = _threads.get_num_threads, _threads.set_num_threads

@@ -323,7 +323,7 @@ def grade_function(function, spec, namespace=None, speed=False, differences=True
             others = []
             for other in problems[1:]:
                 causes = _describe_failure(other, label, spec, args).get("diagnosis") or []
-                others.append(f"{other[0]} ({causes[0]})" if causes else other[0])
+                others.append(f"{other[0]} ({'; '.join(causes[:2])})" if causes else other[0])
             if others:
                 failure["also_wrong"] = others
     if printed_lines:
