@@ -20,15 +20,15 @@ def test_interleaved_runs_one_round():
     out = subprocess.run([sys.executable, str(BENCH / "interleaved.py"), "--rounds", "1", "--budget", "0.001",
                           "--shapes", "notebook", "--pause", "0"], capture_output=True, text=True, check=True).stdout
     rows = [line for line in out.splitlines() if line.startswith("| ") and "group" not in line]
-    assert len(rows) == 5  # optimize, and forward / forward+backward of the RNN and the LSTM
+    assert len(rows) == 7  # optimize, and forward / forward+backward of the RNN, the LSTM and the GRU
     assert all("x [" in row for row in rows)
 
 
 def test_split_runs_one_round():
     out = subprocess.run([sys.executable, str(BENCH / "split.py"), "--rounds", "1", "--budget", "0.0001"],
                          capture_output=True, text=True, check=True).stdout
-    rows = [line for line in out.splitlines() if line.startswith("| rnn") or line.startswith("| lstm")]
-    assert len(rows) >= 4 and all(row.endswith(" |") for row in rows)
+    rows = [line for line in out.splitlines() if line.startswith(("| rnn", "| lstm", "| gru"))]
+    assert len(rows) >= 6 and all(row.endswith(" |") for row in rows)
 
 
 def test_sweep_runs_a_small_sweep():
