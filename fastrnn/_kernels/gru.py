@@ -42,7 +42,7 @@ def gru_forward(x, WxT, WaT, WcaT, b, WyT, by, a_hist, ra_hist, gates, y_out, lo
     a_hist : (T + 1, m, n_a) holds a0 in step 0; receives a<1..T>.
     ra_hist : (T, m, n_a) receives ``r * a<t-1>``.
     gates : (T, m, 3 n_a) receives r, u, cc.
-    y_out : (T, m, n_y) receives the softmax outputs.
+    y_out : (T, m, n_y) receives the softmax outputs (n_y = 0: no output layer is computed).
     lo, hi : the batch rows to run (``0, m``: all).  The rows are independent
         sequences: the API runs parts of a large batch on several threads.
     """
@@ -89,11 +89,11 @@ def gru_forward(x, WxT, WaT, WcaT, b, WyT, by, a_hist, ra_hist, gates, y_out, lo
                 u, cc = gi[n_a + j], ci[j]
                 gi[n_ru + j] = cc
                 ai[j] = u * cc + (1.0 - u) * ap[j]
-        if not whole:
+        if not whole and n_y > 0:
             yt = (t * m + lo) * n_y
             caller_thread_block(a_flat, (t + 1) * step + lo * n_a, WyT, n_y, y_flat, yt, part, False)
             softmax_rows(view_as(y_flat[yt:yt + part * n_y], (part, n_y)), by)
-    if whole:
+    if whole and n_y > 0:  # n_y = 0: no output layer (a hidden layer of a stacked model)
         matmul_block(a_flat, step, WyT, y_flat, 0, T * m)
         softmax_rows(view_as(y_out, (T * m, n_y)), by)
 

@@ -38,7 +38,7 @@ def lstm_forward(x, WxT, WaT, b, WyT, by, a_hist, c_hist, gates, y_out, lo, hi):
     WyT : (n_a, n_y), by : (n_y,) output layer.
     a_hist, c_hist : (T + 1, m, n_a) hold a0 and c0 in step 0; receive a<1..T> and c<1..T>.
     gates : (T, m, 4 n_a) receives f, i, cc, o.
-    y_out : (T, m, n_y) receives the softmax outputs.
+    y_out : (T, m, n_y) receives the softmax outputs (n_y = 0: no output layer is computed).
     lo, hi : the batch rows to run (``0, m``: all).  The rows are independent
         sequences: the API runs parts of a large batch on several threads.
     """
@@ -103,11 +103,11 @@ def lstm_forward(x, WxT, WaT, b, WyT, by, a_hist, c_hist, gates, y_out, lo, hi):
                 o, at = pre[3, i - i0], a_t[i]
                 for j in range(n_a):
                     at[j] = o[j] * at[j]
-        if not whole:
+        if not whole and n_y > 0:
             yt = (t * m + lo) * n_y
             caller_thread_block(a_flat, (t + 1) * step + lo * n_a, WyT, n_y, y_flat, yt, part, False)
             softmax_rows(view_as(y_flat[yt:yt + part * n_y], (part, n_y)), by)
-    if whole:
+    if whole and n_y > 0:  # n_y = 0: no output layer (a hidden layer of a stacked model)
         matmul_block(a_flat, step, WyT, y_flat, 0, T * m)
         softmax_rows(view_as(y_out, (T * m, n_y)), by)
 

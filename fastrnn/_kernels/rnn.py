@@ -31,7 +31,7 @@ def rnn_forward(x, WaxT, WaaT, ba, WyaT, by, a_hist, y_out, lo, hi):
         rows may be padded: its first n_a columns are used).
     ba : (n_a,), by : (n_y,) biases.
     a_hist : (T + 1, m, n_a) holds a0 in a_hist[0]; receives a<1..T>.
-    y_out : (T, m, n_y) receives the softmax outputs.
+    y_out : (T, m, n_y) receives the softmax outputs (n_y = 0: no output layer is computed).
     lo, hi : the batch rows to run (``0, m``: all).  The rows are independent
         sequences: the API runs parts of a large batch on several threads.
     """
@@ -67,11 +67,11 @@ def rnn_forward(x, WaxT, WaaT, ba, WyaT, by, a_hist, y_out, lo, hi):
         else:
             add_matmul_block(a_flat, at - block, WaaT, n_a, a_flat, at, rows, row, t % 2 == 1)
         tanh_range(a_flat, at, at + part)
-        if not whole:
+        if not whole and n_y > 0:
             yt = (t * m + lo) * n_y
             caller_thread_block(a_flat, at, WyaT, n_y, y_flat, yt, rows, False)
             softmax_rows(view_as(y_flat[yt:yt + rows * n_y], (rows, n_y)), by)
-    if whole:
+    if whole and n_y > 0:  # n_y = 0: no output layer (a hidden layer of a stacked model)
         matmul_block(a_flat, block, WyaT, y_flat, 0, T * m)
         softmax_rows(view_as(y_out, (T * m, n_y)), by)
 
