@@ -28,7 +28,7 @@ from .products import caller_thread_block, column_sums, gemm, matmul, matmul_blo
 
 
 @inlined_kernel
-def gru_forward(x, WxT, WaT, WcaT, b, WyT, by, a_hist, ra_hist, gates, y_out, lo, hi):
+def gru_forward(x, WxT, WaT, WcaT, b, WyT, by, a_hist, ra_hist, gates, y_out, lo, hi, project=True):
     """Run the whole forward recurrence for the batch rows ``lo:hi``.
 
     Parameters
@@ -45,6 +45,8 @@ def gru_forward(x, WxT, WaT, WcaT, b, WyT, by, a_hist, ra_hist, gates, y_out, lo
     y_out : (T, m, n_y) receives the softmax outputs (n_y = 0: no output layer is computed).
     lo, hi : the batch rows to run (``0, m``: all).  The rows are independent
         sequences: the API runs parts of a large batch on several threads.
+    project : compute the input projection ``x WxT``; False: the gate rows (``a_hist[1:]`` for
+        the RNN) already hold it (``x`` and ``WxT`` are not read: a one-hot input gathers rows).
     """
     T, m, n_x = x.shape
     n_a = a_hist.shape[2]
@@ -55,14 +57,14 @@ def gru_forward(x, WxT, WaT, WcaT, b, WyT, by, a_hist, ra_hist, gates, y_out, lo
     a_flat, ra_flat = view_as(a_hist, (T + 1) * step), view_as(ra_hist, T * step)
     gates_flat = view_as(gates, T * m * n_g)
     whole = part == m  # then every step's rows make one matrix: one input product for all steps
-    if whole:
+    if whole and project:
         matmul_block(x_flat, 0, WxT, gates_flat, 0, T * m)
     rec = np.empty(part * n_ru, gates.dtype)  # the rows' [r | u] pre-activations, contiguous
     cand = np.empty(part * n_a, gates.dtype)  # the rows' candidate pre-activations
     row = np.empty(n_g + n_x, gates.dtype)  # scratch of the one-row product
     for t in range(T):
         g_at, a_at = (t * m + lo) * n_g, t * step + lo * n_a
-        if not whole:
+        if not whole and project:
             strided_block(x_flat, (t * m + lo) * n_x, n_x, WxT, gates_flat, g_at, n_g, part, False, row, True)
         strided_block(a_flat, a_at, n_a, WaT, rec, 0, n_ru, part, False, row, not whole)
         g, a_prev, ra, a_t = gates[t], a_hist[t], ra_hist[t], a_hist[t + 1]
@@ -99,7 +101,7 @@ def gru_forward(x, WxT, WaT, WcaT, b, WyT, by, a_hist, ra_hist, gates, y_out, lo
 
 
 @inlined_kernel
-def gru_backward_steps(da, a_prev, gates, Wa, Wca, Wx, dgates, dx, da0, lo, hi):
+def gru_backward_steps(da, a_prev, gates, Wa, Wca, Wx, dgates, dx, da0, lo, hi, input_gradient=True):
     """The reverse time loop of backpropagation for the batch rows ``lo:hi``.
 
     Parameters
@@ -112,6 +114,7 @@ def gru_backward_steps(da, a_prev, gates, Wa, Wca, Wx, dgates, dx, da0, lo, hi):
     dgates : (T, m, 3 n_a) receives the gradient before the gate nonlinearities.
     dx : (T, m, n_x), da0 : (m, n_a) receive those gradients.
     lo, hi : the batch rows to run, as :func:`gru_forward`.
+    input_gradient : False: ``dx`` is not computed (an input that needs no gradient).
     """
     T, m, n_a = da.shape
     n_x = Wx.shape[1]
@@ -143,14 +146,14 @@ def gru_backward_steps(da, a_prev, gates, Wa, Wca, Wx, dgates, dx, da0, lo, hi):
                 dg[i, j] = dr * ap[i, j] * r * (1.0 - r)
                 carry[i, j] += dr * r
         strided_block(dgates_flat, g_at, n_g, Wa, carry_flat, start, n_a, part, True, row, not whole)
-        if not whole:
+        if not whole and input_gradient:
             strided_block(dgates_flat, g_at, n_g, Wx, dx_flat, (t * m + lo) * n_x, n_x, part, False, row, True)
-    if whole:
+    if whole and input_gradient:
         matmul(view_as(dgates, (T * m, n_g)), Wx, view_as(dx, (T * m, n_x)))
 
 
 @inlined_kernel
-def gru_weight_gradients(dgates, a_prev, ra, x, dWa, dWca, dWx, db):
+def gru_weight_gradients(dgates, a_prev, ra, x, dWa, dWca, dWx, db, input_weights=True):
     """``dWa (2 n_a, n_a)`` (recurrent columns of dWr, dWu), ``dWca (n_a, n_a)``
     (of dWc), ``dWx (3 n_a, n_x)`` and ``db (3 n_a,)`` from ``dgates (T, m,
     3 n_a)`` (:func:`gru_backward_steps`), ``a_prev``, ``ra (T, m, n_a)`` and
@@ -160,7 +163,8 @@ def gru_weight_gradients(dgates, a_prev, ra, x, dWa, dWca, dWx, db):
     dg2 = view_as(dgates, (rows, n_g))
     gemm(dg2, 0, n_g, True, view_as(a_prev, (rows, n_a)), 0, n_a, False, dWa, 0, n_a, 2 * n_a, n_a, rows, False)
     gemm(dg2, 2 * n_a, n_g, True, view_as(ra, (rows, n_a)), 0, n_a, False, dWca, 0, n_a, n_a, n_a, rows, False)
-    matmul_tn(dg2, view_as(x, (rows, x.shape[2])), dWx)
+    if input_weights:
+        matmul_tn(dg2, view_as(x, (rows, x.shape[2])), dWx)
     column_sums(dg2, db)
 
 

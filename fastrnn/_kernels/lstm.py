@@ -27,7 +27,7 @@ from .tuning import BLOCK_VALUES
 
 
 @inlined_kernel
-def lstm_forward(x, WxT, WaT, b, WyT, by, a_hist, c_hist, gates, y_out, lo, hi):
+def lstm_forward(x, WxT, WaT, b, WyT, by, a_hist, c_hist, gates, y_out, lo, hi, project=True):
     """Run the whole forward recurrence for the batch rows ``lo:hi``.
 
     Parameters
@@ -41,6 +41,8 @@ def lstm_forward(x, WxT, WaT, b, WyT, by, a_hist, c_hist, gates, y_out, lo, hi):
     y_out : (T, m, n_y) receives the softmax outputs (n_y = 0: no output layer is computed).
     lo, hi : the batch rows to run (``0, m``: all).  The rows are independent
         sequences: the API runs parts of a large batch on several threads.
+    project : compute the input projection ``x WxT``; False: the gate rows (``a_hist[1:]`` for
+        the RNN) already hold it (``x`` and ``WxT`` are not read: a one-hot input gathers rows).
     """
     T, m, n_x = x.shape
     n_a = a_hist.shape[2]
@@ -52,7 +54,7 @@ def lstm_forward(x, WxT, WaT, b, WyT, by, a_hist, c_hist, gates, y_out, lo, hi):
     gates_flat = view_as(gates, T * m * n_g)
     whole = part == m  # then every step's rows make one matrix: one product for all steps
     # Input projection into the gates; step t adds its recurrent product to its block.
-    if whole:
+    if whole and project:
         matmul_block(x_flat, 0, WxT, gates_flat, 0, T * m)
     row = np.empty(n_g, gates.dtype)
     # The gate activations of a step go through a gate-major scratch (f, i |
@@ -66,7 +68,8 @@ def lstm_forward(x, WxT, WaT, b, WyT, by, a_hist, c_hist, gates, y_out, lo, hi):
         if whole:
             add_matmul_block(a_flat, t * step, WaT, n_g, gates_flat, g_at, m, row, t % 2 == 1)
         else:
-            caller_thread_block(x_flat, (t * m + lo) * n_x, WxT, n_g, gates_flat, g_at, part, False)
+            if project:
+                caller_thread_block(x_flat, (t * m + lo) * n_x, WxT, n_g, gates_flat, g_at, part, False)
             caller_thread_block(a_flat, t * step + lo * n_a, WaT, n_g, gates_flat, g_at, part, True)
         c_prev = c_hist[t]
         g = gates[t]
@@ -134,7 +137,8 @@ def move_gates(g, pre, b, i0, into_scratch):
 
 
 @inlined_kernel
-def lstm_backward_steps(da, dc_last, c_next, c_prev, gates, Wa, Wx, dgates, dx, da0, dc0, lo, hi):
+def lstm_backward_steps(da, dc_last, c_next, c_prev, gates, Wa, Wx, dgates, dx, da0, dc0, lo, hi,
+                        input_gradient=True):
     """The reverse time loop of backpropagation, in both ``a`` and ``c``, for the batch rows ``lo:hi``.
 
     Parameters
@@ -147,6 +151,7 @@ def lstm_backward_steps(da, dc_last, c_next, c_prev, gates, Wa, Wx, dgates, dx, 
     dgates : (T, m, 4 n_a) receives the gradient before the gate nonlinearities.
     dx : (T, m, n_x), da0, dc0 : (m, n_a) receive those gradients.
     lo, hi : the batch rows to run, as :func:`lstm_forward`.
+    input_gradient : False: ``dx`` is not computed (an input that needs no gradient).
     """
     T, m, n_a = da.shape
     n_x = Wx.shape[1]
@@ -189,20 +194,22 @@ def lstm_backward_steps(da, dc_last, c_next, c_prev, gates, Wa, Wx, dgates, dx, 
             matmul_block(dgates_flat, g_at, Wa, carry_a_flat, 0, m)
         else:
             caller_thread_block(dgates_flat, g_at, Wa, n_a, carry_a_flat, start, part, False)
-            caller_thread_block(dgates_flat, g_at, Wx, n_x, dx_flat, (t * m + lo) * n_x, part, False)
-    if whole:
+            if input_gradient:
+                caller_thread_block(dgates_flat, g_at, Wx, n_x, dx_flat, (t * m + lo) * n_x, part, False)
+    if whole and input_gradient:
         matmul(view_as(dgates, (T * m, n_g)), Wx, view_as(dx, (T * m, n_x)))
 
 
 @inlined_kernel
-def lstm_weight_gradients(dgates, a_prev, x, dWa, dWx, db):
+def lstm_weight_gradients(dgates, a_prev, x, dWa, dWx, db, input_weights=True):
     """``dWa (4 n_a, n_a)``, ``dWx (4 n_a, n_x)`` and ``db (4 n_a,)`` from
     ``dgates (T, m, 4 n_a)`` (:func:`lstm_backward_steps`), ``a_prev (T, m,
     n_a)`` and ``x (T, m, n_x)``."""
     T, m, n_g = dgates.shape
     dg2 = view_as(dgates, (T * m, n_g))
     matmul_tn(dg2, view_as(a_prev, (T * m, a_prev.shape[2])), dWa)
-    matmul_tn(dg2, view_as(x, (T * m, x.shape[2])), dWx)
+    if input_weights:
+        matmul_tn(dg2, view_as(x, (T * m, x.shape[2])), dWx)
     column_sums(dg2, db)
 
 

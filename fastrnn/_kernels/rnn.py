@@ -21,7 +21,7 @@ from .products import add_matmul_block, caller_thread_block, column_sums, matmul
 
 
 @inlined_kernel
-def rnn_forward(x, WaxT, WaaT, ba, WyaT, by, a_hist, y_out, lo, hi):
+def rnn_forward(x, WaxT, WaaT, ba, WyaT, by, a_hist, y_out, lo, hi, project=True):
     """Run the whole forward recurrence for the batch rows ``lo:hi``.
 
     Parameters
@@ -34,6 +34,8 @@ def rnn_forward(x, WaxT, WaaT, ba, WyaT, by, a_hist, y_out, lo, hi):
     y_out : (T, m, n_y) receives the softmax outputs (n_y = 0: no output layer is computed).
     lo, hi : the batch rows to run (``0, m``: all).  The rows are independent
         sequences: the API runs parts of a large batch on several threads.
+    project : compute the input projection ``x WxT``; False: the gate rows (``a_hist[1:]`` for
+        the RNN) already hold it (``x`` and ``WxT`` are not read: a one-hot input gathers rows).
     """
     T, m, n_x = x.shape
     n_a = a_hist.shape[2]
@@ -51,7 +53,8 @@ def rnn_forward(x, WaxT, WaaT, ba, WyaT, by, a_hist, y_out, lo, hi):
             bias[i * n_a + j] = ba[j]
     row = scratch[part:]  # for the one-row product
     if whole:
-        matmul_block(x_flat, 0, WaxT, a_flat, block, T * m)
+        if project:
+            matmul_block(x_flat, 0, WaxT, a_flat, block, T * m)
         for t in range(T):
             a_t = a_flat[(t + 1) * block:(t + 2) * block]  # views from 0 vectorise (a_flat[at + k] does not)
             for k in range(block):
@@ -59,7 +62,8 @@ def rnn_forward(x, WaxT, WaaT, ba, WyaT, by, a_hist, y_out, lo, hi):
     for t in range(T):
         at = (t + 1) * block + lo * n_a
         if not whole:
-            caller_thread_block(x_flat, (t * m + lo) * n_x, WaxT, n_a, a_flat, at, rows, False)
+            if project:
+                caller_thread_block(x_flat, (t * m + lo) * n_x, WaxT, n_a, a_flat, at, rows, False)
             a_t = a_flat[at:at + part]
             for k in range(part):
                 a_t[k] += bias[k]
@@ -77,7 +81,7 @@ def rnn_forward(x, WaxT, WaaT, ba, WyaT, by, a_hist, y_out, lo, hi):
 
 
 @inlined_kernel
-def rnn_backward_steps(dz, a_next, Waa, Wax, dx, da0, lo, hi):
+def rnn_backward_steps(dz, a_next, Waa, Wax, dx, da0, lo, hi, input_gradient=True):
     """The reverse time loop of backpropagation, for the batch rows ``lo:hi``.
 
     Parameters
@@ -88,6 +92,7 @@ def rnn_backward_steps(dz, a_next, Waa, Wax, dx, da0, lo, hi):
     Waa : (n_a, n_a), Wax : (n_a, n_x) weights (course layout).
     dx : (T, m, n_x), da0 : (m, n_a) receive those gradients.
     lo, hi : the batch rows to run, as :func:`rnn_forward`.
+    input_gradient : False: ``dx`` is not computed (an input that needs no gradient).
     """
     T, m, n_a = dz.shape
     n_x = Wax.shape[1]
@@ -108,18 +113,20 @@ def rnn_backward_steps(dz, a_next, Waa, Wax, dx, da0, lo, hi):
             matmul_block(dz_flat, at, Waa, da0_flat, 0, m)
         else:
             caller_thread_block(dz_flat, at, Waa, n_a, da0_flat, lo * n_a, rows, False)
-            caller_thread_block(dz_flat, at, Wax, n_x, dx_flat, (t * m + lo) * n_x, rows, False)
-    if whole:
+            if input_gradient:
+                caller_thread_block(dz_flat, at, Wax, n_x, dx_flat, (t * m + lo) * n_x, rows, False)
+    if whole and input_gradient:
         matmul(view_as(dz, (T * m, n_a)), Wax, view_as(dx, (T * m, n_x)))
 
 
 @inlined_kernel
-def rnn_weight_gradients(dz, a_prev, x, dWax, dWaa, dba):
+def rnn_weight_gradients(dz, a_prev, x, dWax, dWaa, dba, input_weights=True):
     """``dWax``, ``dWaa (n_a, n)`` and ``dba (n_a,)`` from ``dz (T, m, n_a)``
     (:func:`rnn_backward_steps`), ``a_prev (T, m, n_a)`` and ``x (T, m, n_x)``."""
     T, m, n_a = dz.shape
     dz2 = view_as(dz, (T * m, n_a))
-    matmul_tn(dz2, view_as(x, (T * m, x.shape[2])), dWax)
+    if input_weights:
+        matmul_tn(dz2, view_as(x, (T * m, x.shape[2])), dWax)
     matmul_tn(dz2, view_as(a_prev, (T * m, n_a)), dWaa)
     column_sums(dz2, dba)
 

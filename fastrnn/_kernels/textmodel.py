@@ -23,18 +23,45 @@ from .rnn import rnn_backward_steps, rnn_forward, rnn_weight_gradients
 
 
 @kernel
-def fill_chunk(codes, starts, t0, x, targets):
-    """One-hot inputs ``x (L, B, V)`` and ``targets (L, B)`` of the chunk at offset ``t0``
-    of the ``B`` streams starting at ``starts (B,)`` of ``codes`` (the text as integers)."""
-    L, B, V = x.shape
+def fill_chunk(codes, starts, t0, inputs, targets):
+    """``inputs`` and ``targets (L, B)`` (the next characters) of the chunk at offset ``t0`` of
+    the ``B`` streams starting at ``starts (B,)`` of ``codes`` (the text as integers)."""
+    L, B = inputs.shape
     for t in range(L):
         for s in range(B):
-            row = x[t, s]
-            for k in range(V):
-                row[k] = 0.0
             at = starts[s] + t0 + t
-            row[codes[at]] = 1.0
+            inputs[t, s] = codes[at]
             targets[t, s] = codes[at + 1]
+
+
+@kernel
+def gather_rows(codes, WT, out):
+    """``out[t, s] = WT[codes[t, s]]``: the input projection of one-hot inputs, a row of the
+    transposed input weights ``WT (V, n)`` per character (instead of a product with zeros)."""
+    L, B = codes.shape
+    n = WT.shape[1]
+    for t in range(L):
+        for s in range(B):
+            src, dst = WT[codes[t, s]], out[t, s]
+            for j in range(n):
+                dst[j] = src[j]
+
+
+@kernel
+def scatter_rows(codes, grad, outT):
+    """``outT (V, n)`` = the sum of ``grad[t, s]`` over the steps whose character is each row:
+    the input weights' gradient (transposed) of one-hot inputs."""
+    L, B = codes.shape
+    n = outT.shape[1]
+    for r in range(outT.shape[0]):
+        row = outT[r]
+        for j in range(n):
+            row[j] = 0.0
+    for t in range(L):
+        for s in range(B):
+            src, dst = grad[t, s], outT[codes[t, s]]
+            for j in range(n):
+                dst[j] += src[j]
 
 
 @inlined_kernel
@@ -44,60 +71,84 @@ def _no_output(a_hist):
     return np.empty((n_a, 0), a_hist.dtype), np.empty(0, a_hist.dtype), np.empty((T1 - 1, m, 0), a_hist.dtype)
 
 
+# Each layer function takes ``x (L, B, n_in)``, the layer's input, and, for
+# the first layer (``first``), the character codes ``codes (L, B)`` of its
+# one-hot input: the input projection is then gathered (:func:`gather_rows`)
+# and its weight gradient scattered (:func:`scatter_rows`), and ``x`` is not
+# read.  ``WxT``, ``WaT`` (``WcaT``) receive the transposed weights.
+
 @kernel
-def rnn_layer_forward(x, Wx, Wa, b, a_hist, WxT, WaT):
-    """``a_hist (L + 1, B, n_a)`` (``a_hist[0]`` the carried state) of an RNN layer on ``x (L, B, n_in)``;
-    ``WxT``, ``WaT`` receive the transposed weights."""
+def rnn_layer_forward(x, codes, first, Wx, Wa, b, a_hist, WxT, WaT):
+    """``a_hist (L + 1, B, n_a)`` (``a_hist[0]`` the carried state) of an RNN layer."""
     transpose_into(Wx, WxT)
     transpose_into(Wa, WaT)
+    if first:
+        gather_rows(codes, WxT, a_hist[1:])
     no_W, no_b, no_y = _no_output(a_hist)
-    rnn_forward(x, WxT, WaT, b, no_W, no_b, a_hist, no_y, 0, x.shape[1])
+    rnn_forward(x, WxT, WaT, b, no_W, no_b, a_hist, no_y, 0, x.shape[1], not first)
 
 
 @kernel
-def lstm_layer_forward(x, Wx, Wa, b, a_hist, c_hist, gates, WxT, WaT):
+def lstm_layer_forward(x, codes, first, Wx, Wa, b, a_hist, c_hist, gates, WxT, WaT):
     """An LSTM layer: ``a_hist``, ``c_hist (L + 1, B, n_a)`` from their step 0 and ``gates (L, B, 4 n_a)``."""
     transpose_into(Wx, WxT)
     transpose_into(Wa, WaT)
+    if first:
+        gather_rows(codes, WxT, gates)
     no_W, no_b, no_y = _no_output(a_hist)
-    lstm_forward(x, WxT, WaT, b, no_W, no_b, a_hist, c_hist, gates, no_y, 0, x.shape[1])
+    lstm_forward(x, WxT, WaT, b, no_W, no_b, a_hist, c_hist, gates, no_y, 0, x.shape[1], not first)
 
 
 @kernel
-def gru_layer_forward(x, Wx, Wa, b, a_hist, ra_hist, gates, WxT, WaT, WcaT):
+def gru_layer_forward(x, codes, first, Wx, Wa, b, a_hist, ra_hist, gates, WxT, WaT, WcaT):
     """A GRU layer: ``a_hist (L + 1, B, n_a)`` from its step 0, ``ra_hist (L, B, n_a)``, ``gates (L, B, 3 n_a)``."""
     n_a = Wa.shape[1]
     transpose_into(Wx, WxT)
     transpose_into(Wa[:2 * n_a], WaT)
     transpose_into(Wa[2 * n_a:], WcaT)
+    if first:
+        gather_rows(codes, WxT, gates)
     no_W, no_b, no_y = _no_output(a_hist)
-    gru_forward(x, WxT, WaT, WcaT, b, no_W, no_b, a_hist, ra_hist, gates, no_y, 0, x.shape[1])
+    gru_forward(x, WxT, WaT, WcaT, b, no_W, no_b, a_hist, ra_hist, gates, no_y, 0, x.shape[1], not first)
 
 
 @kernel
-def rnn_layer_backward(da, a_hist, x, Wx, Wa, dx, da0, dWx, dWa, db):
+def rnn_layer_backward(da, codes, first, a_hist, x, Wx, Wa, dx, da0, dWx, dWa, db, dWxT):
     """Gradients of an RNN layer from ``da (L, B, n_a)`` (overwritten with the gradient before tanh):
-    ``dx (L, B, n_in)``, ``da0 (B, n_a)`` (into the carried state) and the weight gradients."""
+    ``dx (L, B, n_in)`` (not for the first layer), ``da0 (B, n_a)`` (into the carried state) and
+    the weight gradients (``dWxT`` scratch)."""
     L = da.shape[0]
-    rnn_backward_steps(da, a_hist[1:], Wa, Wx, dx, da0, 0, da.shape[1])
-    rnn_weight_gradients(da, a_hist[:L], x, dWx, dWa, db)
+    rnn_backward_steps(da, a_hist[1:], Wa, Wx, dx, da0, 0, da.shape[1], not first)
+    rnn_weight_gradients(da, a_hist[:L], x, dWx, dWa, db, not first)
+    if first:
+        scatter_rows(codes, da, dWxT)
+        transpose_into(dWxT, dWx)
 
 
 @kernel
-def lstm_layer_backward(da, a_hist, c_hist, gates, x, Wx, Wa, dc_last, dgates, dx, da0, dc0, dWx, dWa, db):
+def lstm_layer_backward(da, codes, first, a_hist, c_hist, gates, x, Wx, Wa, dc_last, dgates, dx, da0, dc0, dWx,
+                        dWa, db, dWxT):
     """Gradients of an LSTM layer from ``da (L, B, n_a)`` and ``dc_last (B, n_a)`` (zero: the
     truncation): ``dx``, ``da0``, ``dc0`` and the weight gradients; ``dgates`` is scratch."""
     L = da.shape[0]
-    lstm_backward_steps(da, dc_last, c_hist[1:], c_hist[:L], gates, Wa, Wx, dgates, dx, da0, dc0, 0, da.shape[1])
-    lstm_weight_gradients(dgates, a_hist[:L], x, dWa, dWx, db)
+    lstm_backward_steps(da, dc_last, c_hist[1:], c_hist[:L], gates, Wa, Wx, dgates, dx, da0, dc0, 0, da.shape[1],
+                        not first)
+    lstm_weight_gradients(dgates, a_hist[:L], x, dWa, dWx, db, not first)
+    if first:
+        scatter_rows(codes, dgates, dWxT)
+        transpose_into(dWxT, dWx)
 
 
 @kernel
-def gru_layer_backward(da, a_hist, ra_hist, gates, x, Wx, Wa, dgates, dx, da0, dWx, dWa, db):
+def gru_layer_backward(da, codes, first, a_hist, ra_hist, gates, x, Wx, Wa, dgates, dx, da0, dWx, dWa, db, dWxT):
     """Gradients of a GRU layer from ``da (L, B, n_a)``: ``dx``, ``da0`` and the weight gradients."""
     L, n_a = da.shape[0], da.shape[2]
-    gru_backward_steps(da, a_hist[:L], gates, Wa[:2 * n_a], Wa[2 * n_a:], Wx, dgates, dx, da0, 0, da.shape[1])
-    gru_weight_gradients(dgates, a_hist[:L], ra_hist, x, dWa[:2 * n_a], dWa[2 * n_a:], dWx, db)
+    gru_backward_steps(da, a_hist[:L], gates, Wa[:2 * n_a], Wa[2 * n_a:], Wx, dgates, dx, da0, 0, da.shape[1],
+                       not first)
+    gru_weight_gradients(dgates, a_hist[:L], ra_hist, x, dWa[:2 * n_a], dWa[2 * n_a:], dWx, db, not first)
+    if first:
+        scatter_rows(codes, dgates, dWxT)
+        transpose_into(dWxT, dWx)
 
 
 @kernel
@@ -226,7 +277,8 @@ def sample(cell, Wxs, Was, bs, Wy, by, prime, length, temperature, top_k, seed, 
     cells = np.zeros((layers, 2, 1, n_a), dtype)
     gates = np.empty((1, 1, G * n_a), dtype)
     ra = np.empty((1, 1, n_a), dtype)
-    x0 = np.zeros((1, 1, V), dtype)
+    x0 = np.zeros((1, 1, 0), dtype)  # the first layer's input is gathered: x is not read
+    code_buf = np.zeros((1, 1), np.int64)
     WxTs, WaTs, WcaTs = [], [], []
     for layer in range(layers):
         WxTs.append(np.ascontiguousarray(Wxs[layer].T))
@@ -246,20 +298,25 @@ def sample(cell, Wxs, Was, bs, Wy, by, prime, length, temperature, top_k, seed, 
     fed = 0
     written = 0
     while written < length:
-        for k in range(V):
-            x0[0, 0, k] = 0.0
-        x0[0, 0, code] = 1.0
+        code_buf[0, 0] = code
         for layer in range(layers):
-            x = x0 if layer == 0 else states[layer - 1][1:2]
+            first = layer == 0
+            x = x0 if first else states[layer - 1][1:2]
             a_hist = states[layer]
             if cell == 0:
-                rnn_forward(x, WxTs[layer], WaTs[layer], bs[layer], no_W, no_b, a_hist, no_y, 0, 1)
+                if first:
+                    gather_rows(code_buf, WxTs[0], a_hist[1:])
+                rnn_forward(x, WxTs[layer], WaTs[layer], bs[layer], no_W, no_b, a_hist, no_y, 0, 1, not first)
             elif cell == 1:
+                if first:
+                    gather_rows(code_buf, WxTs[0], gates)
                 lstm_forward(x, WxTs[layer], WaTs[layer], bs[layer], no_W, no_b, a_hist, cells[layer], gates,
-                             no_y, 0, 1)
+                             no_y, 0, 1, not first)
             else:
+                if first:
+                    gather_rows(code_buf, WxTs[0], gates)
                 gru_forward(x, WxTs[layer], WaTs[layer], WcaTs[layer], bs[layer], no_W, no_b, a_hist, ra,
-                            gates, no_y, 0, 1)
+                            gates, no_y, 0, 1, not first)
         for layer in range(layers):
             for j in range(n_a):
                 states[layer, 0, 0, j] = states[layer, 1, 0, j]

@@ -107,7 +107,8 @@ class TextModel:
     def _allocate(self):
         V, n_a, B, L, G, dt = self.V, self.n_a, self.B, self.L, self.G, self.dtype
         layers = self.config["layers"]
-        self.x = np.zeros((L, B, V), dt)
+        self.x = np.zeros((L, B, 0), dt)  # the first layer's input: its projection is gathered from codes
+        self.codes = np.zeros((L, B), np.int64)
         self.targets = np.zeros((L, B), np.int64)
         self.starts = np.arange(B, dtype=np.int64) * self.stream_length
         self.state_a = np.zeros((layers, B, n_a), dt)
@@ -119,6 +120,7 @@ class TextModel:
         self.gates = [z(L, B, G * n_a) for _ in range(layers)]
         self.dgates = [z(L, B, G * n_a) for _ in range(layers)]
         self.inputs = [self.x] + [z(L, B, n_a) for _ in range(layers - 1)]  # dropout-masked inputs
+        self.dWxT = z(V, G * n_a)
         self.masks = [None] + [z(L, B, n_a) for _ in range(layers - 1)]
         self.da = [z(L, B, n_a) for _ in range(layers)]
         self.dx = [z(L, B, V)] + [z(L, B, n_a) for _ in range(layers - 1)]
@@ -156,16 +158,17 @@ class TextModel:
             a_hist = self.a_hist[layer][:T + 1]
             a_hist[0] = self.state_a[layer]
             Wx, Wa, b = self.params[f"Wx{layer}"], self.params[f"Wa{layer}"], self.params[f"b{layer}"]
+            codes, first = self.codes[:T], layer == 0
             if self.cell_code == 0:
-                K.rnn_layer_forward(x, Wx, Wa, b, a_hist, self.WxT[layer], self.WaT[layer])
+                K.rnn_layer_forward(x, codes, first, Wx, Wa, b, a_hist, self.WxT[layer], self.WaT[layer])
             elif self.cell_code == 1:
                 c_hist = self.c_hist[layer][:T + 1]
                 c_hist[0] = self.state_c[layer]
-                K.lstm_layer_forward(x, Wx, Wa, b, a_hist, c_hist, self.gates[layer][:T], self.WxT[layer],
-                                     self.WaT[layer])
+                K.lstm_layer_forward(x, codes, first, Wx, Wa, b, a_hist, c_hist, self.gates[layer][:T],
+                                     self.WxT[layer], self.WaT[layer])
             else:
-                K.gru_layer_forward(x, Wx, Wa, b, a_hist, self.ra_hist[layer][:T], self.gates[layer][:T],
-                                    self.WxT[layer], self.WaT[layer], self.WcaT[layer])
+                K.gru_layer_forward(x, codes, first, Wx, Wa, b, a_hist, self.ra_hist[layer][:T],
+                                    self.gates[layer][:T], self.WxT[layer], self.WaT[layer], self.WcaT[layer])
         top = self.a_hist[c["layers"] - 1][1:T + 1]
         return K.output_loss(top, self.params["Wy"], self.params["by"], self.targets[:T], self.WyT,
                              self.probs[:T])
@@ -181,15 +184,17 @@ class TextModel:
             Wx, Wa = self.params[f"Wx{layer}"], self.params[f"Wa{layer}"]
             dWx, dWa, db = self.grads[f"Wx{layer}"], self.grads[f"Wa{layer}"], self.grads[f"b{layer}"]
             x, da, dx = self._layer_inputs[layer], self.da[layer], self.dx[layer]
+            codes, first = self.codes, layer == 0
             if self.cell_code == 0:
-                K.rnn_layer_backward(da, self.a_hist[layer], x, Wx, Wa, dx, self.da0[layer], dWx, dWa, db)
+                K.rnn_layer_backward(da, codes, first, self.a_hist[layer], x, Wx, Wa, dx, self.da0[layer], dWx, dWa,
+                                     db, self.dWxT)
             elif self.cell_code == 1:
-                K.lstm_layer_backward(da, self.a_hist[layer], self.c_hist[layer], self.gates[layer], x, Wx, Wa,
-                                      self.dc_last, self.dgates[layer], dx, self.da0[layer], self.dc0[layer], dWx,
-                                      dWa, db)
+                K.lstm_layer_backward(da, codes, first, self.a_hist[layer], self.c_hist[layer], self.gates[layer], x,
+                                      Wx, Wa, self.dc_last, self.dgates[layer], dx, self.da0[layer], self.dc0[layer],
+                                      dWx, dWa, db, self.dWxT)
             else:
-                K.gru_layer_backward(da, self.a_hist[layer], self.ra_hist[layer], self.gates[layer], x, Wx, Wa,
-                                     self.dgates[layer], dx, self.da0[layer], dWx, dWa, db)
+                K.gru_layer_backward(da, codes, first, self.a_hist[layer], self.ra_hist[layer], self.gates[layer], x,
+                                     Wx, Wa, self.dgates[layer], dx, self.da0[layer], dWx, dWa, db, self.dWxT)
             if layer > 0:  # the input's gradient is the lower layer's upstream gradient
                 if c["dropout"] > 0:
                     K.apply_mask(dx, self.masks[layer], self.da[layer - 1])
@@ -218,7 +223,7 @@ class TextModel:
             self.position, self.epoch = 0, self.epoch + 1
             self.state_a[...] = 0.0
             self.state_c[...] = 0.0
-        K.fill_chunk(self.corpus.train, self.starts, self.position * self.L, self.x, self.targets)
+        K.fill_chunk(self.corpus.train, self.starts, self.position * self.L, self.codes, self.targets)
         loss = self._forward(self.L, True)
         self._backward()
         self._update()
@@ -261,7 +266,7 @@ class TextModel:
         total, count, chunk = 0.0, 0, 0
         for t0 in range(0, stream, self.L):
             T = min(self.L, stream - t0)
-            K.fill_chunk(valid, starts, t0, self.x[:T], self.targets[:T])
+            K.fill_chunk(valid, starts, t0, self.codes[:T], self.targets[:T])
             total += self._forward(T, False) * T
             count += T
             self._carry(T)
@@ -285,10 +290,7 @@ class TextModel:
         saved = self.state_a.copy(), self.state_c.copy()
         self.state_a[...] = 0.0 if state_a is None else state_a
         self.state_c[...] = 0.0 if state_c is None else state_c
-        self.x[...] = 0.0
-        for t in range(self.L):
-            for s in range(self.B):
-                self.x[t, s, inputs[t, s]] = 1.0
+        self.codes[...] = inputs
         self.targets[...] = targets
         loss = self._forward(self.L, False)
         self._backward()
