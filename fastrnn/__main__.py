@@ -16,6 +16,10 @@ Sub-commands:
 ``sweep``
     train many configurations of the names model at once on Dask
     (:mod:`fastrnn.sweep`).
+``text train FILE`` / ``text sample CHECKPOINT``
+    train a character language model on any UTF-8 text (stacked RNN, LSTM
+    or GRU layers, mini-batches, checkpoints that resume exactly), or
+    generate text from one (:mod:`fastrnn.text`).
 ``grade PATH``
     check the course functions a notebook or Python file defines against
     fastrnn's and name the wrong outputs and their likely causes
@@ -290,6 +294,9 @@ def build_parser():
     g.add_argument("--speed", action="store_true", help="also time each passing function against fastrnn's")
     g.add_argument("--timeout", type=_positive_int, default=60, metavar="S",
                    help="seconds each function's grading may take (default 60)")
+    from .text.cli import add_parser as add_text_parser
+
+    add_text_parser(sub, _positive_int, _nonnegative_int)
     w = sub.add_parser("sweep", help="train many configurations of the names model, on Dask if installed")
     w.add_argument("--out", required=True, metavar="DIR", help="output folder (a sweep started again skips what "
                                                               "it finished)")
@@ -386,7 +393,20 @@ def grade(args):
     return 0 if report.passed else 1
 
 
-COMMANDS = {"train": train, "sample": sample, "check": check, "sweep": sweep, "grade": grade}
+def text(args):
+    from .text import cli
+    from .text.data import TextError
+
+    try:
+        with _interrupts_deferred() as stop:
+            return cli.run(args, stop)
+    except TextError as exc:
+        raise UsageError(str(exc)) from None
+    except cli.Stopped as exc:
+        raise Interrupted(str(exc)) from None
+
+
+COMMANDS = {"train": train, "sample": sample, "check": check, "sweep": sweep, "grade": grade, "text": text}
 
 
 def main(argv=None):
