@@ -53,7 +53,7 @@ def add_parser(sub, positive_int, nonnegative_int):
     t.add_argument("--sample", type=nonnegative_int, default=300, help="characters to print at the end (default 300)")
     s = commands.add_parser("sample", help="generate text from a checkpoint")
     s.add_argument("checkpoint", metavar="CKPT.npz")
-    s.add_argument("--prime", default="\n", help="text fed first (default a newline)")
+    s.add_argument("--prime", help="text fed first (default a newline, or the text's first character)")
     s.add_argument("--temperature", type=float, default=1.0,
                    help="divides the logits before the softmax: below 1 sharper, above 1 flatter, 0 the most "
                         "likely character every time (default 1)")
@@ -143,17 +143,20 @@ def train(args, stop):
         print(f"Plotted the loss to {args.plot}")
     if args.sample:
         print("Sample (temperature 0.8):")
-        print(model.sample(args.sample, prime="\n", temperature=0.8, seed=0))
+        print(model.sample(args.sample, temperature=0.8, seed=0))
     return 0
 
 
 def _compile(model):
     """Compile (or load) the kernels outside the timed steps: one step on a copy of the state."""
+    from .._kernels._jit import notice_if_slow
     from .model import TextModel
 
-    probe = TextModel(model.corpus, **model.config)
-    probe.train_step()
-    probe.evaluate(max_chunks=1)
+    with notice_if_slow(f"compiling the text engine's {model.config['cell'].upper()} kernels "
+                        f"({model.config['dtype']}; once per machine, later runs load them from the disk cache)"):
+        probe = TextModel(model.corpus, **model.config)
+        probe.train_step()
+        probe.evaluate(max_chunks=1)
 
 
 def sample(args):

@@ -298,10 +298,12 @@ class TextModel:
         return (loss, {k: v.copy() for k, v in self.grads.items()}, np.array(self.da0),
                 np.array(self.dc0) if self.cell_code == 1 else None)
 
-    def sample(self, length=200, prime="\n", temperature=1.0, top_k=0, seed=0):
+    def sample(self, length=200, prime=None, temperature=1.0, top_k=0, seed=0):
         """``length`` characters after ``prime`` (fed first; a character outside the vocabulary is a
-        TextError), drawn with ``temperature`` (dividing the logits; 0: always the most likely),
+        TextError; None: a newline, or the text's first character if it has no newline), drawn with ``temperature`` (dividing the logits; 0: always the most likely),
         among the ``top_k`` most likely (0: all), seeded with ``seed``.  One compiled call."""
+        if prime is None:
+            prime = "\n" if "\n" in self.corpus.chars else self.corpus.chars[int(self.corpus.codes[0])]
         if not prime:
             raise TextError("the prime text must hold at least one character")
         if not (isinstance(temperature, (int, float)) and math.isfinite(temperature) and temperature >= 0):
