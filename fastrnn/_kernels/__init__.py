@@ -15,13 +15,13 @@ Modules, from the bottom up:
 - :mod:`.layout` layout copies and transposes; :mod:`.products` BLAS calls
   and the one-row product; :mod:`.activations` exp, tanh, sigmoid, softmax;
 - the models: :mod:`.rnn`, :mod:`.lstm`, :mod:`.gru`, :mod:`.charmodel`,
-  :mod:`.charmodel_lstm`, :mod:`.charmodel_gru`.
+  :mod:`.charmodel_lstm`, :mod:`.charmodel_gru`, :mod:`.textmodel` (the text engine).
 
 Every kernel module is imported here (a stale disk cache, see
 :data:`._jit.SOURCES_DIGEST`, is removed for all of them at once in any case).
 """
 from . import (activations, charmodel, charmodel_gru, charmodel_lstm, gru, intrinsics, layout, lstm, products, rnn,
-               simd, tuning)
+               simd, textmodel, tuning)
 
 __all__ = ["activations", "charmodel", "charmodel_gru", "charmodel_lstm", "gru", "intrinsics", "layout", "lstm",
-           "products", "rnn", "simd", "tuning"]
+           "products", "rnn", "simd", "textmodel", "tuning"]
