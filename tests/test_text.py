@@ -301,3 +301,25 @@ def test_cli_train_resume_and_sample(tmp_path, capsys):
     assert len(capsys.readouterr().out) >= 40
     assert main(["text", "sample", ckpt, "--prime", "Q"]) == 2
     assert "not in the model's vocabulary" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_the_batch_split_gives_the_whole_batch_gradients(monkeypatch, cell):
+    from fastrnn import _threads
+
+    corpus = Corpus.from_string(TEXT, 0.1)
+    model = TextModel(corpus, cell=cell, layers=2, hidden=9, batch=5, seq=4, dtype="float64")
+    inputs, targets, state_a, state_c = draw(model, 3)
+    whole = model.loss_and_gradients(inputs, targets, state_a, state_c)
+    monkeypatch.setattr(_threads, "SPLIT_MIN_MACS", 0)
+    monkeypatch.setattr(_threads, "PART_ROWS_MIN", 1)
+    previous = fastrnn.set_num_threads(2)
+    try:
+        assert model._parts(0) == model._parts(1) == 2
+        split = model.loss_and_gradients(inputs, targets, state_a, state_c)
+    finally:
+        fastrnn.set_num_threads(previous)
+    assert_allclose(split[0], whole[0], rtol=1e-12)
+    for key in whole[1]:
+        assert_allclose(split[1][key], whole[1][key], rtol=1e-10, atol=1e-12, err_msg=key)
+    assert_allclose(split[2], whole[2], rtol=1e-10, atol=1e-12)

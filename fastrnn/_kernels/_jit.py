@@ -70,6 +70,12 @@ def kernel(func):
     return _compile(func, _OPTIONS)
 
 
+def threaded_kernel(func):
+    """:func:`kernel` that releases the GIL: for the parts of a split batch, which
+    :mod:`fastrnn._threads` runs on several threads at once."""
+    return _compile(func, dict(_OPTIONS, nogil=True))
+
+
 def one_variant(dispatcher):
     """``dispatcher`` (a kernel), compiled for the types of the arguments a
     calling kernel passes, not their constant values; as a decorator above

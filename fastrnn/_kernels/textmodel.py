@@ -12,7 +12,7 @@ Every function writes into arrays its caller allocated once per model.
 """
 import numpy as np
 
-from ._jit import inlined_kernel, kernel
+from ._jit import inlined_kernel, kernel, threaded_kernel
 from .activations import softmax_rows
 from .gru import gru_backward_steps, gru_forward, gru_weight_gradients
 from .intrinsics import view_as
@@ -71,54 +71,41 @@ def _no_output(a_hist):
     return np.empty((n_a, 0), a_hist.dtype), np.empty(0, a_hist.dtype), np.empty((T1 - 1, m, 0), a_hist.dtype)
 
 
-# Each layer function takes ``x (L, B, n_in)``, the layer's input, and, for
-# the first layer (``first``), the character codes ``codes (L, B)`` of its
-# one-hot input: the input projection is then gathered (:func:`gather_rows`)
-# and its weight gradient scattered (:func:`scatter_rows`), and ``x`` is not
-# read.  ``WxT``, ``WaT`` (``WcaT``) receive the transposed weights.
+# A layer runs in two or three calls: ``*_prepare`` (whole batch: the
+# transposed weights into ``WxT``, ``WaT`` (``WcaT``), and for the first
+# layer, ``first``, the gathered projection of its one-hot input, whose
+# codes are ``codes (L, B)``), then ``*_recurrence`` for the batch rows
+# ``lo:hi`` (``0, B``: all at once; the model runs parts of a large batch on
+# several threads, see :mod:`fastrnn._threads`); backward ``*_steps`` for
+# rows ``lo:hi``, then ``*_weights`` (whole batch; for the first layer the
+# input weights' gradient is scattered from the codes, ``dWxT`` scratch).
+# ``x (L, B, n_in)`` is the layer's input (not read for the first layer).
 
 @kernel
-def rnn_layer_forward(x, codes, first, Wx, Wa, b, a_hist, WxT, WaT):
-    """``a_hist (L + 1, B, n_a)`` (``a_hist[0]`` the carried state) of an RNN layer."""
+def rnn_prepare(codes, first, Wx, Wa, a_hist, WxT, WaT):
     transpose_into(Wx, WxT)
     transpose_into(Wa, WaT)
     if first:
         gather_rows(codes, WxT, a_hist[1:])
+
+
+@threaded_kernel
+def rnn_recurrence(x, first, b, a_hist, WxT, WaT, lo, hi):
+    """``a_hist (L + 1, B, n_a)`` (``a_hist[0]`` the carried state) of an RNN layer."""
     no_W, no_b, no_y = _no_output(a_hist)
-    rnn_forward(x, WxT, WaT, b, no_W, no_b, a_hist, no_y, 0, x.shape[1], not first)
+    rnn_forward(x, WxT, WaT, b, no_W, no_b, a_hist, no_y, lo, hi, not first)
+
+
+@threaded_kernel
+def rnn_steps(da, first, a_hist, Wx, Wa, dx, da0, lo, hi):
+    """An RNN layer's reverse loop from ``da (L, B, n_a)`` (overwritten with the gradient before
+    tanh): ``dx (L, B, n_in)`` (not for the first layer) and ``da0 (B, n_a)`` (into the carried state)."""
+    rnn_backward_steps(da, a_hist[1:], Wa, Wx, dx, da0, lo, hi, not first)
 
 
 @kernel
-def lstm_layer_forward(x, codes, first, Wx, Wa, b, a_hist, c_hist, gates, WxT, WaT):
-    """An LSTM layer: ``a_hist``, ``c_hist (L + 1, B, n_a)`` from their step 0 and ``gates (L, B, 4 n_a)``."""
-    transpose_into(Wx, WxT)
-    transpose_into(Wa, WaT)
-    if first:
-        gather_rows(codes, WxT, gates)
-    no_W, no_b, no_y = _no_output(a_hist)
-    lstm_forward(x, WxT, WaT, b, no_W, no_b, a_hist, c_hist, gates, no_y, 0, x.shape[1], not first)
-
-
-@kernel
-def gru_layer_forward(x, codes, first, Wx, Wa, b, a_hist, ra_hist, gates, WxT, WaT, WcaT):
-    """A GRU layer: ``a_hist (L + 1, B, n_a)`` from its step 0, ``ra_hist (L, B, n_a)``, ``gates (L, B, 3 n_a)``."""
-    n_a = Wa.shape[1]
-    transpose_into(Wx, WxT)
-    transpose_into(Wa[:2 * n_a], WaT)
-    transpose_into(Wa[2 * n_a:], WcaT)
-    if first:
-        gather_rows(codes, WxT, gates)
-    no_W, no_b, no_y = _no_output(a_hist)
-    gru_forward(x, WxT, WaT, WcaT, b, no_W, no_b, a_hist, ra_hist, gates, no_y, 0, x.shape[1], not first)
-
-
-@kernel
-def rnn_layer_backward(da, codes, first, a_hist, x, Wx, Wa, dx, da0, dWx, dWa, db, dWxT):
-    """Gradients of an RNN layer from ``da (L, B, n_a)`` (overwritten with the gradient before tanh):
-    ``dx (L, B, n_in)`` (not for the first layer), ``da0 (B, n_a)`` (into the carried state) and
-    the weight gradients (``dWxT`` scratch)."""
+def rnn_weights(da, codes, first, a_hist, x, dWx, dWa, db, dWxT):
     L = da.shape[0]
-    rnn_backward_steps(da, a_hist[1:], Wa, Wx, dx, da0, 0, da.shape[1], not first)
     rnn_weight_gradients(da, a_hist[:L], x, dWx, dWa, db, not first)
     if first:
         scatter_rows(codes, da, dWxT)
@@ -126,13 +113,32 @@ def rnn_layer_backward(da, codes, first, a_hist, x, Wx, Wa, dx, da0, dWx, dWa, d
 
 
 @kernel
-def lstm_layer_backward(da, codes, first, a_hist, c_hist, gates, x, Wx, Wa, dc_last, dgates, dx, da0, dc0, dWx,
-                        dWa, db, dWxT):
-    """Gradients of an LSTM layer from ``da (L, B, n_a)`` and ``dc_last (B, n_a)`` (zero: the
-    truncation): ``dx``, ``da0``, ``dc0`` and the weight gradients; ``dgates`` is scratch."""
+def lstm_prepare(codes, first, Wx, Wa, gates, WxT, WaT):
+    transpose_into(Wx, WxT)
+    transpose_into(Wa, WaT)
+    if first:
+        gather_rows(codes, WxT, gates)
+
+
+@threaded_kernel
+def lstm_recurrence(x, first, b, a_hist, c_hist, gates, WxT, WaT, lo, hi):
+    """An LSTM layer: ``a_hist``, ``c_hist (L + 1, B, n_a)`` from their step 0 and ``gates (L, B, 4 n_a)``."""
+    no_W, no_b, no_y = _no_output(a_hist)
+    lstm_forward(x, WxT, WaT, b, no_W, no_b, a_hist, c_hist, gates, no_y, lo, hi, not first)
+
+
+@threaded_kernel
+def lstm_steps(da, first, c_hist, gates, Wx, Wa, dc_last, dgates, dx, da0, dc0, lo, hi):
+    """An LSTM layer's reverse loop from ``da (L, B, n_a)`` and ``dc_last (B, n_a)`` (zero: the
+    truncation): ``dgates``, ``dx``, ``da0``, ``dc0``."""
     L = da.shape[0]
-    lstm_backward_steps(da, dc_last, c_hist[1:], c_hist[:L], gates, Wa, Wx, dgates, dx, da0, dc0, 0, da.shape[1],
+    lstm_backward_steps(da, dc_last, c_hist[1:], c_hist[:L], gates, Wa, Wx, dgates, dx, da0, dc0, lo, hi,
                         not first)
+
+
+@kernel
+def lstm_weights(dgates, codes, first, a_hist, x, dWx, dWa, db, dWxT):
+    L = dgates.shape[0]
     lstm_weight_gradients(dgates, a_hist[:L], x, dWa, dWx, db, not first)
     if first:
         scatter_rows(codes, dgates, dWxT)
@@ -140,11 +146,32 @@ def lstm_layer_backward(da, codes, first, a_hist, c_hist, gates, x, Wx, Wa, dc_l
 
 
 @kernel
-def gru_layer_backward(da, codes, first, a_hist, ra_hist, gates, x, Wx, Wa, dgates, dx, da0, dWx, dWa, db, dWxT):
-    """Gradients of a GRU layer from ``da (L, B, n_a)``: ``dx``, ``da0`` and the weight gradients."""
+def gru_prepare(codes, first, Wx, Wa, gates, WxT, WaT, WcaT):
+    n_a = Wa.shape[1]
+    transpose_into(Wx, WxT)
+    transpose_into(Wa[:2 * n_a], WaT)
+    transpose_into(Wa[2 * n_a:], WcaT)
+    if first:
+        gather_rows(codes, WxT, gates)
+
+
+@threaded_kernel
+def gru_recurrence(x, first, b, a_hist, ra_hist, gates, WxT, WaT, WcaT, lo, hi):
+    """A GRU layer: ``a_hist (L + 1, B, n_a)`` from its step 0, ``ra_hist (L, B, n_a)``, ``gates (L, B, 3 n_a)``."""
+    no_W, no_b, no_y = _no_output(a_hist)
+    gru_forward(x, WxT, WaT, WcaT, b, no_W, no_b, a_hist, ra_hist, gates, no_y, lo, hi, not first)
+
+
+@threaded_kernel
+def gru_steps(da, first, a_hist, gates, Wx, Wa, dgates, dx, da0, lo, hi):
+    """A GRU layer's reverse loop from ``da (L, B, n_a)``: ``dgates``, ``dx``, ``da0``."""
     L, n_a = da.shape[0], da.shape[2]
-    gru_backward_steps(da, a_hist[:L], gates, Wa[:2 * n_a], Wa[2 * n_a:], Wx, dgates, dx, da0, 0, da.shape[1],
-                       not first)
+    gru_backward_steps(da, a_hist[:L], gates, Wa[:2 * n_a], Wa[2 * n_a:], Wx, dgates, dx, da0, lo, hi, not first)
+
+
+@kernel
+def gru_weights(dgates, codes, first, a_hist, ra_hist, x, dWx, dWa, db, dWxT):
+    L, n_a = dgates.shape[0], a_hist.shape[2]
     gru_weight_gradients(dgates, a_hist[:L], ra_hist, x, dWa[:2 * n_a], dWa[2 * n_a:], dWx, db, not first)
     if first:
         scatter_rows(codes, dgates, dWxT)
@@ -195,14 +222,6 @@ def apply_mask(src, mask, dst):
     s, m, d = view_as(src, src.size), view_as(mask, mask.size), view_as(dst, dst.size)
     for k in range(s.shape[0]):
         d[k] = s[k] * m[k]
-
-
-@kernel
-def add_into(src, dst):
-    """``dst += src`` elementwise (same shapes)."""
-    s, d = view_as(src, src.size), view_as(dst, dst.size)
-    for k in range(s.shape[0]):
-        d[k] += s[k]
 
 
 @kernel

@@ -8,13 +8,17 @@ cross-entropy, backpropagates through the ``L`` steps, clips and updates.
 The hidden state is carried from one chunk to the next (its gradient is
 not: the truncation); at the end of the streams they start again from zero
 states (a new epoch).  Every buffer is allocated once, when the model is
-made; Python only schedules the compiled calls.
+made; Python only schedules the compiled calls.  A large batch runs its
+time loops in parts on several threads (:mod:`fastrnn._threads`, as the
+step-by-step functions do); the results are then identical from run to run
+with the same number of threads.
 """
 import math
 
 import numpy as np
 from numba import typed
 
+from .. import _threads
 from .._kernels import textmodel as K
 from .._kernels._jit import load_blas
 from .data import Corpus, TextError
@@ -159,16 +163,21 @@ class TextModel:
             a_hist[0] = self.state_a[layer]
             Wx, Wa, b = self.params[f"Wx{layer}"], self.params[f"Wa{layer}"], self.params[f"b{layer}"]
             codes, first = self.codes[:T], layer == 0
+            count = self._parts(layer)
             if self.cell_code == 0:
-                K.rnn_layer_forward(x, codes, first, Wx, Wa, b, a_hist, self.WxT[layer], self.WaT[layer])
+                K.rnn_prepare(codes, first, Wx, Wa, a_hist, self.WxT[layer], self.WaT[layer])
+                self._run(K.rnn_recurrence, (x, first, b, a_hist, self.WxT[layer], self.WaT[layer]), count)
             elif self.cell_code == 1:
-                c_hist = self.c_hist[layer][:T + 1]
+                c_hist, gates = self.c_hist[layer][:T + 1], self.gates[layer][:T]
                 c_hist[0] = self.state_c[layer]
-                K.lstm_layer_forward(x, codes, first, Wx, Wa, b, a_hist, c_hist, self.gates[layer][:T],
-                                     self.WxT[layer], self.WaT[layer])
+                K.lstm_prepare(codes, first, Wx, Wa, gates, self.WxT[layer], self.WaT[layer])
+                self._run(K.lstm_recurrence, (x, first, b, a_hist, c_hist, gates, self.WxT[layer], self.WaT[layer]),
+                          count)
             else:
-                K.gru_layer_forward(x, codes, first, Wx, Wa, b, a_hist, self.ra_hist[layer][:T],
-                                    self.gates[layer][:T], self.WxT[layer], self.WaT[layer], self.WcaT[layer])
+                gates = self.gates[layer][:T]
+                K.gru_prepare(codes, first, Wx, Wa, gates, self.WxT[layer], self.WaT[layer], self.WcaT[layer])
+                self._run(K.gru_recurrence, (x, first, b, a_hist, self.ra_hist[layer][:T], gates, self.WxT[layer],
+                                             self.WaT[layer], self.WcaT[layer]), count)
         top = self.a_hist[c["layers"] - 1][1:T + 1]
         return K.output_loss(top, self.params["Wy"], self.params["by"], self.targets[:T], self.WyT,
                              self.probs[:T])
@@ -185,21 +194,38 @@ class TextModel:
             dWx, dWa, db = self.grads[f"Wx{layer}"], self.grads[f"Wa{layer}"], self.grads[f"b{layer}"]
             x, da, dx = self._layer_inputs[layer], self.da[layer], self.dx[layer]
             codes, first = self.codes, layer == 0
+            count = self._parts(layer)
             if self.cell_code == 0:
-                K.rnn_layer_backward(da, codes, first, self.a_hist[layer], x, Wx, Wa, dx, self.da0[layer], dWx, dWa,
-                                     db, self.dWxT)
+                self._run(K.rnn_steps, (da, first, self.a_hist[layer], Wx, Wa, dx, self.da0[layer]), count)
+                K.rnn_weights(da, codes, first, self.a_hist[layer], x, dWx, dWa, db, self.dWxT)
             elif self.cell_code == 1:
-                K.lstm_layer_backward(da, codes, first, self.a_hist[layer], self.c_hist[layer], self.gates[layer], x,
-                                      Wx, Wa, self.dc_last, self.dgates[layer], dx, self.da0[layer], self.dc0[layer],
-                                      dWx, dWa, db, self.dWxT)
+                self._run(K.lstm_steps, (da, first, self.c_hist[layer], self.gates[layer], Wx, Wa, self.dc_last,
+                                         self.dgates[layer], dx, self.da0[layer], self.dc0[layer]), count)
+                K.lstm_weights(self.dgates[layer], codes, first, self.a_hist[layer], x, dWx, dWa, db, self.dWxT)
             else:
-                K.gru_layer_backward(da, codes, first, self.a_hist[layer], self.ra_hist[layer], self.gates[layer], x,
-                                     Wx, Wa, self.dgates[layer], dx, self.da0[layer], dWx, dWa, db, self.dWxT)
+                self._run(K.gru_steps, (da, first, self.a_hist[layer], self.gates[layer], Wx, Wa, self.dgates[layer],
+                                        dx, self.da0[layer]), count)
+                K.gru_weights(self.dgates[layer], codes, first, self.a_hist[layer], self.ra_hist[layer], x, dWx,
+                              dWa, db, self.dWxT)
             if layer > 0:  # the input's gradient is the lower layer's upstream gradient
                 if c["dropout"] > 0:
                     K.apply_mask(dx, self.masks[layer], self.da[layer - 1])
                 else:
                     self.da[layer - 1][...] = dx
+
+    def _parts(self, layer):
+        """How many parts of the batch a layer's time loops run in, on as many threads
+        (:func:`fastrnn._threads.parts`: 1 below its thresholds)."""
+        n_in = self.V if layer == 0 else self.n_a
+        G, n_a = self.G, self.n_a
+        return _threads.parts(self.B, self.L * self.B * G * n_a * (n_in + n_a), G * n_a * n_a)
+
+    def _run(self, kernel, args, count):
+        """``kernel(*args, lo, hi)`` on the whole batch, or in ``count`` parts on as many threads."""
+        if count == 1:
+            kernel(*args, 0, self.B)
+        else:
+            _threads.run_parts(kernel, args, self.B, count)
 
     def _update(self):
         c = self.config
