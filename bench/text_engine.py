@@ -6,8 +6,9 @@ Same model and optimizer on both sides: one-hot inputs, ``nn.LSTM``/``nn.GRU``
 with ``num_layers``, ``nn.Linear``, mean cross-entropy, ``torch.optim.Adam``
 (lr 2e-3), ``clip_grad_norm_`` (5), truncated BPTT with the state carried;
 same threads (torch gets the cores numba's BLAS uses).  Throughput: the two
-engines' step times interleaved, round after round (characters per second =
-batch x seq / step time), ratio per round, median and range.  Quality: both
+engines' step times interleaved, round after round, back to back as in
+training (characters per second = batch x seq / step time), ratio per
+round, median and range.  Quality: both
 train the same number of steps on the same corpus (the standard library
 demo corpus), validation loss at the end.  Sampling: 2,000 characters from
 the 2-layer LSTM, fastrnn's one compiled call against the same loop in
@@ -115,7 +116,7 @@ def step_time(model, steps):
     return (time.perf_counter() - t0) / steps
 
 
-def throughput(corpus, name, dtype, steps, rounds, threads):
+def throughput(corpus, name, dtype, steps, rounds, threads, pause=0.0):
     config = dict(CONFIGS[name], dtype=dtype)
     ours = TextModel(corpus, **config)
     theirs = TorchModel(corpus, **config)
@@ -123,7 +124,7 @@ def throughput(corpus, name, dtype, steps, rounds, threads):
     for r in range(rounds):
         pair = [(ours, t_ours), (theirs, t_theirs)]
         for model, times in (pair if r % 2 == 0 else pair[::-1]):
-            time.sleep(0.2)
+            time.sleep(pause)
             times.append(step_time(model, steps))
         ratios.append(t_theirs[-1] / t_ours[-1])
     chars = config["batch"] * config["seq"]
@@ -181,7 +182,10 @@ def memory(corpus, steps=1000):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=20, help="steps per timed batch")
+    parser.add_argument("--steps", type=int, default=50, help="steps per timed batch")
+    parser.add_argument("--pause", type=float, default=0.0,
+                        help="seconds of pause before each timed batch (default 0: as in training; on this VM a "
+                             "pause makes the next two-thread batch start slow)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--quality-steps", type=int, default=300)
     parser.add_argument("--skip", nargs="*", default=[], choices=["throughput", "quality", "sampling", "memory"])
@@ -200,7 +204,7 @@ def main(argv=None):
         results["throughput"] = []
         for name in CONFIGS:
             for dtype in ("float32", "float64"):
-                row = throughput(corpus, name, dtype, args.steps, args.rounds, threads)
+                row = throughput(corpus, name, dtype, args.steps, args.rounds, threads, args.pause)
                 results["throughput"].append(row)
                 print(f"{name} {dtype}: fastrnn {row['fastrnn_chars_per_s']:.0f} chars/s, torch "
                       f"{row['torch_chars_per_s']:.0f} chars/s, ratio {row['ratio_median']:.2f}x "
