@@ -83,7 +83,7 @@ def test_one_layer_equals_the_course_functions(cell, gates):
     forward = fastrnn.lstm_forward if cell == "lstm" else fastrnn.gru_forward
     backward = fastrnn.lstm_backward if cell == "lstm" else fastrnn.gru_backward
     out = forward(x, np.zeros((model.n_a, B)), p)
-    a, y, caches = out[0], out[1], out[-1]
+    a, caches = out[0], out[-1]
     probs = np.exp(np.einsum("va,abt->vbt", p["Wy"], a) + p["by"][:, :, None])
     probs /= probs.sum(axis=0)
     want_loss = -np.mean(np.log(probs[targets.T, np.arange(B)[:, None], np.arange(L)[None, :]]))
@@ -323,3 +323,44 @@ def test_the_batch_split_gives_the_whole_batch_gradients(monkeypatch, cell):
     for key in whole[1]:
         assert_allclose(split[1][key], whole[1][key], rtol=1e-10, atol=1e-12, err_msg=key)
     assert_allclose(split[2], whole[2], rtol=1e-10, atol=1e-12)
+
+
+def first_chunk(model):
+    """The codes of the first training chunk (what the first train_step reads)."""
+    rows = [[model.corpus.train[s * model.stream_length + t] for s in range(model.B)] for t in range(model.L + 1)]
+    return np.array(rows[:-1]), np.array(rows[1:])
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adagrad", "adam"])
+@pytest.mark.parametrize("clip_value", [0.0, 0.01])
+def test_optimizer_steps_and_value_clipping(optimizer, clip_value):
+    model = small("gru", optimizer=optimizer, lr=0.1, clip_norm=0.0, clip_value=clip_value)
+    before = model.flat.copy()
+    inputs, targets = first_chunk(model)
+    _, grads, _, _ = model.loss_and_gradients(inputs, targets)
+    g = np.concatenate([grads[k].ravel() for k in model.params])
+    if clip_value:
+        g = np.clip(g, -clip_value, clip_value)
+    model.train_step()
+    if optimizer == "sgd":
+        want = before - 0.1 * g
+    elif optimizer == "adagrad":
+        want = before - 0.1 * g / np.sqrt(g * g + 1e-8)
+    else:
+        want = before - 0.1 * g / (np.abs(g) + 1e-8)
+    assert_allclose(model.flat, want, rtol=1e-10, atol=1e-12)
+
+
+def test_global_norm_clipping_and_learning_rate_decay():
+    model = small("lstm", clip_norm=0.01, lr=0.5, decay=0.5, decay_every=2, optimizer="sgd")
+    before = model.flat.copy()
+    inputs, targets = first_chunk(model)
+    _, grads, _, _ = model.loss_and_gradients(inputs, targets)
+    g = np.concatenate([grads[k].ravel() for k in model.params])
+    norm = np.sqrt(np.sum(g * g))
+    assert norm > 0.01
+    model.train_step()
+    assert_allclose(model.flat, before - 0.5 * g * (0.01 / (norm + 1e-6)), rtol=1e-10, atol=1e-12)
+    assert model.lr == 0.5
+    model.train_step()
+    assert model.lr == 0.25

@@ -184,7 +184,7 @@ class TextModel:
 
     def _backward(self):
         """Gradients into ``grad_flat`` after :meth:`_forward` on the whole chunk."""
-        c, L = self.config, self.L
+        c = self.config
         layers = c["layers"]
         top = self.a_hist[layers - 1][1:]
         K.output_backward(top, self.params["Wy"], self.targets, self.probs, self.grads["Wy"], self.grads["by"],
