@@ -34,21 +34,16 @@ def check_writable(path):
         raise PermissionError(f"cannot write in {folder}")
 
 
-def save_parameters(path, cell, parameters, chars):
-    """Save a char model's ``parameters`` with its ``cell`` ("rnn"/"lstm"/"gru") and vocabulary ``chars``.
-
-    Writes :func:`npz_path` of ``path`` atomically: a temporary file in the
-    same folder, renamed over the target once complete, so an interruption
-    never leaves a truncated file (an existing file stays as it was).
-    Returns the path written.
-    """
-    target = npz_path(path)
+def save_npz(target, **arrays):
+    """``np.savez(target, **arrays)`` atomically: into a temporary file in the same folder,
+    flushed to disk, then renamed over ``target``; on any error or interruption the temporary
+    file is removed and an existing ``target`` stays as it was.  Shared with
+    :mod:`fastrnn.text.checkpoint`."""
     handle, temporary = tempfile.mkstemp(prefix=os.path.basename(target) + ".", suffix=".tmp",
                                          dir=os.path.dirname(os.path.abspath(target)))
     try:
         with os.fdopen(handle, "wb") as f:
-            np.savez(f, __cell__=np.array(cell), __chars__=np.array(chars),
-                     **{k: np.asarray(v) for k, v in parameters.items()})
+            np.savez(f, **arrays)
             f.flush()
             os.fsync(f.fileno())
         os.replace(temporary, target)
@@ -59,6 +54,18 @@ def save_parameters(path, cell, parameters, chars):
             pass
         raise
     return target
+
+
+def save_parameters(path, cell, parameters, chars):
+    """Save a char model's ``parameters`` with its ``cell`` ("rnn"/"lstm"/"gru") and vocabulary ``chars``.
+
+    Writes :func:`npz_path` of ``path`` atomically: a temporary file in the
+    same folder, renamed over the target once complete, so an interruption
+    never leaves a truncated file (an existing file stays as it was).
+    Returns the path written.
+    """
+    return save_npz(npz_path(path), __cell__=np.array(cell), __chars__=np.array(chars),
+                    **{k: np.asarray(v) for k, v in parameters.items()})
 
 
 def load_parameters(path):

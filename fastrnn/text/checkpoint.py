@@ -5,35 +5,18 @@ Written atomically (a temporary file in the same folder, renamed over the
 target), so an interruption never leaves a half-written checkpoint.
 """
 import json
-import os
-import tempfile
 import zipfile
 
 import numpy as np
 
+from ..charmodel.saving import npz_path, save_npz
 from .data import TextError
 from .model import RESUME_KEYS, TextModel
 
 
 def save(model, path):
     """Write ``model``'s checkpoint to ``path`` (``.npz`` added if missing); returns the path."""
-    target = os.fspath(path)
-    target = target if target.endswith(".npz") else target + ".npz"
-    handle, temporary = tempfile.mkstemp(prefix=os.path.basename(target) + ".", suffix=".tmp",
-                                         dir=os.path.dirname(os.path.abspath(target)))
-    try:
-        with os.fdopen(handle, "wb") as f:
-            np.savez(f, __meta__=np.array(json.dumps(model.meta())), **model.arrays())
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        try:
-            os.remove(temporary)
-        except OSError:
-            pass
-        raise
-    return target
+    return save_npz(npz_path(path), __meta__=np.array(json.dumps(model.meta())), **model.arrays())
 
 
 def read(path):
