@@ -364,3 +364,14 @@ def test_global_norm_clipping_and_learning_rate_decay():
     assert model.lr == 0.5
     model.train_step()
     assert model.lr == 0.25
+
+
+def test_dropout_masks_the_inputs_between_layers():
+    model = small("lstm", dropout=0.5, seed=2)
+    model.train_step()
+    mask = model.masks[1]
+    assert set(np.unique(mask)) <= {0.0, 2.0}
+    assert 0.3 < np.mean(mask == 0.0) < 0.7
+    np.testing.assert_array_equal(model.inputs[1], model.a_hist[0][1:] * mask)
+    with pytest.raises(ValueError, match="dropout = 0"):
+        model.loss_and_gradients(*first_chunk(model))

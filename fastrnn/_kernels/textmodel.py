@@ -217,6 +217,16 @@ def output_backward(a, Wy, targets, probs, dWy, dby, da):
 
 
 @kernel
+def dropout_mask(mask, keep):
+    """Uniform draws in ``mask`` (any shape, contiguous) into a dropout mask in place: ``1 / keep``
+    where the draw is below ``keep``, else 0 (inverted dropout: the expectation is unchanged)."""
+    m = view_as(mask, mask.size)
+    scale = 1.0 / keep
+    for k in range(m.shape[0]):
+        m[k] = scale if m[k] < keep else 0.0
+
+
+@kernel
 def apply_mask(src, mask, dst):
     """``dst = src * mask`` elementwise (dropout between layers, and its gradient); same shapes."""
     s, m, d = view_as(src, src.size), view_as(mask, mask.size), view_as(dst, dst.size)

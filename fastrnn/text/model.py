@@ -153,7 +153,8 @@ class TextModel:
             elif training and c["dropout"] > 0:
                 keep = 1.0 - c["dropout"]
                 mask = self.masks[layer][:T]
-                mask[...] = (self.rng.random(mask.shape) < keep) / keep
+                self.rng.random(dtype=self.dtype, out=mask)  # uniform draws, in place (no allocation)
+                K.dropout_mask(mask, keep)
                 x = self.inputs[layer][:T]
                 K.apply_mask(self.a_hist[layer - 1][1:T + 1], mask, x)
             else:
