@@ -274,6 +274,7 @@ def test_files_are_encoded_compactly(tmp_path):
     (TEXT.encode(), ["--layers", "4"], "layers must be"),
     (TEXT.encode(), ["--dropout", "1.5"], "dropout"),
     (TEXT.encode(), ["--resume", "/nonexistent.npz"], "no such checkpoint"),
+    (TEXT.encode(), ["--batch", "60", "--seq", "2", "--val", "0.02"], "validation part (36 characters) is too short"),
 ])
 def test_bad_texts_and_arguments_exit_2_with_one_line(tmp_path, capsys, content, args, words):
     path = tmp_path / "text.txt"
@@ -375,3 +376,11 @@ def test_dropout_masks_the_inputs_between_layers():
     np.testing.assert_array_equal(model.inputs[1], model.a_hist[0][1:] * mask)
     with pytest.raises(ValueError, match="dropout = 0"):
         model.loss_and_gradients(*first_chunk(model))
+
+
+def test_no_validation_part(tmp_path, capsys):
+    text = tmp_path / "t.txt"
+    text.write_text(TEXT)
+    assert main(["text", "train", str(text), "--val", "0", "--steps", "3", "--hidden", "8", "--batch", "2",
+                 "--seq", "4", "--sample", "0", "--eval-every", "2"]) == 0
+    assert "no validation part" in capsys.readouterr().out

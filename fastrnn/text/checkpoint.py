@@ -61,10 +61,9 @@ def for_sampling(path):
 
     meta, arrays = read(path)
     c = meta["config"]
-    chars = meta["chars"]
-    needed = c["batch"] * c["seq"] + 2
-    stand_in = np.resize(np.arange(len(chars), dtype=np.uint16), int(needed / (1 - c["val_fraction"])) + 2 * c["batch"] + 8)
-    corpus = Corpus(stand_in, chars, c["val_fraction"])
+    chars, f = meta["chars"], c["val_fraction"]
+    length = int((c["batch"] * c["seq"] + 2) / (1 - f)) + (int((c["batch"] + 2) / f) if f > 0 else 0) + 8
+    corpus = Corpus(np.resize(np.arange(len(chars), dtype=np.uint16), length), chars, f)
     model = TextModel(corpus, **c)
     model.restore(meta, arrays)
     return model, meta

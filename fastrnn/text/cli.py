@@ -124,7 +124,8 @@ def train(args, stop):
                     checkpoint.save(model, args.save)
             model.history.append((model.step, loss, np.nan if not evaluate else val))
             rate = chars * done / (time.perf_counter() - start)
-            bar.set_postfix_str(f"loss {loss / math.log(2):.3f} bpc, val {'-' if val is None else f'{val / math.log(2):.3f}'}"
+            shown = "-" if val is None or math.isnan(val) else f"{val / math.log(2):.3f}"
+            bar.set_postfix_str(f"loss {loss / math.log(2):.3f} bpc, val {shown}"
                                 f" bpc, {rate:,.0f} chars/s", refresh=False)
             bar.update(1)
     elapsed = time.perf_counter() - start
@@ -134,8 +135,9 @@ def train(args, stop):
                                                               "; nothing saved (no --save)"))
     if val is None and args.steps == 0:
         val = model.evaluate()
-    print(f"Trained {done} steps in {elapsed:.1f} s ({chars * done / max(elapsed, 1e-9):,.0f} characters/s); "
-          f"validation {val / math.log(2):.3f} bits per character at step {model.step}")
+    result = ("no validation part (--val 0)" if math.isnan(val) else
+              f"validation {val / math.log(2):.3f} bits per character at step {model.step}")
+    print(f"Trained {done} steps in {elapsed:.1f} s ({chars * done / max(elapsed, 1e-9):,.0f} characters/s); {result}")
     if args.save:
         print(f"Saved the checkpoint to {checkpoint.save(model, args.save)}")
     if args.plot:

@@ -81,6 +81,9 @@ class TextModel:
         if self.stream_length < L:
             raise TextError(f"batch * seq = {B} * {L} = {B * L} characters is more than the training text "
                             f"({len(corpus.train)} characters): lower --batch or --seq")
+        if len(corpus.valid) and (len(corpus.valid) - 1) // B < 1:
+            raise TextError(f"the validation part ({len(corpus.valid)} characters) is too short for {B} streams: "
+                            "raise --val, lower --batch, or --val 0 for no validation")
         # parameters: one flat array, views per tensor (kernel layout)
         shapes = []
         for layer in range(layers):
@@ -280,8 +283,11 @@ class TextModel:
 
     def evaluate(self, max_chunks=None):
         """Mean loss (nats per character) over the validation part: ``B`` streams from zero
-        states, in chunks of up to ``L`` (no dropout; the training state is left as it was)."""
+        states, in chunks of up to ``L`` (no dropout; the training state is left as it was).
+        NaN when the text has no validation part (``val_fraction`` 0)."""
         valid = self.corpus.valid
+        if len(valid) == 0:
+            return float("nan")
         stream = (len(valid) - 1) // self.B
         if stream < 1:
             raise TextError(f"the validation part ({len(valid)} characters) is too short for {self.B} streams: "
