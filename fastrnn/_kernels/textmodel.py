@@ -356,11 +356,11 @@ def sample(cell, Wxs, Was, bs, Wy, by, prime, length, temperature, top_k, seed, 
             continue
         top = states[layers - 1, 1, 0]
         for k in range(V):
-            total = float(by[k])
-            w = WyT
-            for j in range(n_a):
-                total += float(top[j]) * float(w[j, k])
-            logits[k] = total
+            logits[k] = by[k]
+        for j in range(n_a):  # logits += top @ WyT, along WyT's rows
+            tj, row = float(top[j]), WyT[j]
+            for k in range(V):
+                logits[k] += tj * row[k]
         code = _draw(logits, order, temperature, top_k)
         out[written] = code
         written += 1

@@ -28,11 +28,8 @@ def check(functions, speed=False):
     with no course function raises ValueError.  ``speed`` also times each
     passing function against fastrnn's.
     """
-    import inspect
-
     from .cases import NAMES
-    from .checks import grade_function
-    from .runner import specs_for
+    from .runner import grade_named
 
     if callable(functions):
         name = getattr(functions, "__name__", "")
@@ -47,17 +44,7 @@ def check(functions, speed=False):
     else:
         raise TypeError(f"check() takes a function, a dict of functions or globals(), got {type(functions).__name__}")
     namespace = functions if isinstance(functions, dict) else {}
-    results = []
-    for name in [n for n in NAMES if n in found]:
-        try:
-            arguments = list(inspect.signature(found[name]).parameters)
-        except (TypeError, ValueError):
-            arguments = []
-        spec, reason = specs_for(name, arguments)
-        if spec is None:
-            results.append({"name": name, "status": "skipped", "problem": reason, "notes": [], "diagnosis": []})
-        else:
-            results.append(grade_function(found[name], spec, namespace, speed))
+    results = [grade_named(name, found[name], namespace, speed)[0] for name in NAMES if name in found]
     return Report(results, source="functions given to fastrnn.grade.check")
 
 

@@ -16,6 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 #: Seconds a function's whole grading may take (compiling fastrnn's kernels on a cold cache included).
 TIME_LIMIT = 60.0
+#: The course's trailing arguments with defaults (a learner's version may leave them out).
+DEFAULTED = ("learning_rate", "vocab_size")
 
 
 def specs_for(name, arguments):
@@ -25,9 +27,8 @@ def specs_for(name, arguments):
 
     candidates = [s for s in (step_by_step_specs().get(name), char_model_specs().get(name)) if s is not None]
     for spec in candidates:
-        required = len(spec.arguments) - (1 if spec.name in ("optimize", "rnn_forward") and
-                                          spec.arguments[-1] in ("learning_rate", "vocab_size") else 0)
-        if required <= len(arguments) <= len(spec.arguments) or (len(arguments) == len(spec.arguments)):
+        required = len(spec.arguments) - (spec.arguments[-1] in DEFAULTED)
+        if required <= len(arguments) <= len(spec.arguments):
             return spec, None
     wanted = " or ".join(f"({', '.join(s.arguments)})" for s in candidates)
     return None, (f"takes ({', '.join(arguments)}); the course's {name} takes {wanted}: not graded "
@@ -40,7 +41,7 @@ def grade_in_process(code, name, speed=False, written=None):
     import contextlib
     import io
 
-    from .checks import add_difference_note, grade_function
+    from .checks import add_difference_note
 
     namespace = {"__name__": "fastrnn_graded_notebook"}
     try:
@@ -50,19 +51,28 @@ def grade_in_process(code, name, speed=False, written=None):
         return {"name": name, "status": "error", "problem": f"the notebook's imports failed: "
                 f"{type(exc).__name__}: {exc}", "notes": [], "diagnosis": []}
     function = namespace[name]
+    result, spec = grade_named(name, function, namespace, speed, differences=written is None)
+    if written is not None and spec is not None:
+        written(result)
+        add_difference_note(result, function, spec, namespace)
+    return result
+
+
+def grade_named(name, function, namespace, speed=False, differences=True):
+    """``(result, spec)`` of the learner's ``function`` for the course's ``name``: graded by the
+    spec its signature fits, or a "skipped" result (and spec None) naming both signatures."""
     import inspect
+
+    from .checks import grade_function
+
     try:
         arguments = list(inspect.signature(function).parameters)
     except (TypeError, ValueError):
         arguments = []
     spec, reason = specs_for(name, arguments)
     if spec is None:
-        return {"name": name, "status": "skipped", "problem": reason, "notes": [], "diagnosis": []}
-    result = grade_function(function, spec, namespace, speed, differences=written is None)
-    if written is not None:
-        written(result)
-        add_difference_note(result, function, spec, namespace)
-    return result
+        return {"name": name, "status": "skipped", "problem": reason, "notes": [], "diagnosis": []}, None
+    return grade_function(function, spec, namespace, speed, differences), spec
 
 
 def worker_main(argv=None):

@@ -111,28 +111,33 @@ def train(args, stop):
     print(f"Kernels ready in {time.perf_counter() - t0:.1f} s", flush=True)
     from tqdm import tqdm
 
-    chars, val, done = model.B * model.L, None, 0
-    start = time.perf_counter()
-    with tqdm(total=args.steps, unit="step", desc="training", smoothing=0.1, mininterval=0.5) as bar:
-        while done < args.steps and not stop:
-            loss = model.train_step()
-            done += 1
-            evaluate = done % args.eval_every == 0 or done == args.steps
-            if evaluate:
-                val = model.evaluate()
-                if args.save:
-                    checkpoint.save(model, args.save)
-            model.history.append((model.step, loss, np.nan if not evaluate else val))
-            rate = chars * done / (time.perf_counter() - start)
-            shown = "-" if val is None or math.isnan(val) else f"{val / math.log(2):.3f}"
-            bar.set_postfix_str(f"loss {loss / math.log(2):.3f} bpc, val {shown}"
-                                f" bpc, {rate:,.0f} chars/s", refresh=False)
-            bar.update(1)
-    elapsed = time.perf_counter() - start
-    if stop:
+    chars, start, last = model.B * model.L, time.perf_counter(), {"val": None, "done": 0}
+
+    class _Interrupt(Exception):
+        pass
+
+    def after_step(model, loss, val):  # progress, checkpoints, and Ctrl-C at the end of a step
+        last["done"] += 1
+        if val is not None:
+            last["val"] = val
+            if args.save:
+                checkpoint.save(model, args.save)
+        rate = chars * last["done"] / (time.perf_counter() - start)
+        shown = "-" if last["val"] is None or math.isnan(last["val"]) else f"{last['val'] / math.log(2):.3f}"
+        bar.set_postfix_str(f"loss {loss / math.log(2):.3f} bpc, val {shown} bpc, {rate:,.0f} chars/s",
+                            refresh=False)
+        bar.update(1)
+        if stop:
+            raise _Interrupt
+
+    try:
+        with tqdm(total=args.steps, unit="step", desc="training", smoothing=0.1, mininterval=0.5) as bar:
+            model.train(args.steps, args.eval_every, after_step)
+    except _Interrupt:
         written = checkpoint.save(model, args.save) if args.save else None
         raise Stopped(f"interrupted at step {model.step}" + (f"; saved {written}" if written else
-                                                              "; nothing saved (no --save)"))
+                                                              "; nothing saved (no --save)")) from None
+    elapsed, done, val = time.perf_counter() - start, last["done"], last["val"]
     if val is None and args.steps == 0:
         val = model.evaluate()
     result = ("no validation part (--val 0)" if math.isnan(val) else
@@ -150,13 +155,15 @@ def train(args, stop):
 
 
 def _compile(model):
-    """Compile (or load) the kernels outside the timed steps: one step on a copy of the state."""
+    """Compile (or load) the kernels outside the timed steps: one step of a tiny model."""
     from .._kernels._jit import notice_if_slow
     from .model import TextModel
 
     with notice_if_slow(f"compiling the text engine's {model.config['cell'].upper()} kernels "
                         f"({model.config['dtype']}; once per machine, later runs load them from the disk cache)"):
-        probe = TextModel(model.corpus, **model.config)
+        # the kernels are compiled for types, not sizes: a tiny model of the same cell, layers,
+        # dtype and text compiles all of them without touching the model's state or memory
+        probe = TextModel(model.corpus, **{**model.config, "hidden": 2, "batch": 1, "seq": 2})
         probe.train_step()
         probe.evaluate(max_chunks=1)
 
